@@ -1,0 +1,1 @@
+"""Thin Typer commands over the domain: parse, call, render. No domain logic lives here."""

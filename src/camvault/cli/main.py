@@ -1,0 +1,35 @@
+"""The ``camvault`` command: one Typer application with a sub-application per part."""
+
+from __future__ import annotations
+
+import typer
+
+from camvault import __version__
+
+app = typer.Typer(
+    name="camvault",
+    help="Get back into, and keep control of, the accounts on surveillance devices.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"camvault {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version."
+    ),
+) -> None:
+    """Get back into, and keep control of, the accounts on surveillance devices."""
+
+
+def main() -> None:
+    """Run the command line."""
+    app()
