@@ -1,0 +1,1 @@
+"""ISAPI: Hikvision's HTTP/XML device API. Document codecs, status envelope and the auth-related crypto."""
