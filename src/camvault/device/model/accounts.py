@@ -21,13 +21,25 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from camvault.device.model.identity import Firmware, ProductLine
 from camvault.errors import DeviceRefusal, PasswordRejected
 from camvault.passwords import HIKVISION_DEVICE, StrengthLevel, hikvision_strength
 
-__all__ = ["LEGACY_DEFAULT_PASSWORD", "Account", "Password", "UserLevel", "check_device_password"]
+__all__ = [
+    "LEGACY_DEFAULT_PASSWORD",
+    "OTHER_VENDOR_DEFAULT_PASSWORD",
+    "Account",
+    "Password",
+    "UserLevel",
+    "check_device_password",
+    "factory_default_password",
+]
 
 LEGACY_DEFAULT_PASSWORD = "12345"  # noqa: S105 - a public, documented factory default
-"""The factory password of firmware before the activation mechanism (§7.6)."""
+"""The factory password of Hikvision firmware before the activation mechanism (§7.6)."""
+
+OTHER_VENDOR_DEFAULT_PASSWORD = "admin"  # noqa: S105 - the usual factory default of cheap ONVIF cameras
+"""The factory password of the lab's generic ONVIF camera (``admin``/``admin``, as many vendors ship)."""
 
 ADMIN_ID = 1
 ADMIN_NAME = "admin"
@@ -95,12 +107,27 @@ class Account:
         """Whether this is the built-in administrator (id 1)."""
         return self.id == ADMIN_ID
 
-    def set_password(self, password: str, now: datetime, *, legacy_default: bool = False) -> None:
-        """Replace the password (policy already checked) and refresh the derived flags."""
+    def set_password(self, password: str, now: datetime, *, factory_default: str | None = None) -> None:
+        """Replace the password (policy already checked) and refresh the derived flags.
+
+        Args:
+            password: the new password.
+            now: device time.
+            factory_default: the firmware's factory password, if it has one, to flag a password equal to it.
+        """
         self.password = Password(password)
         self.changed_at = now
-        self.is_default_password = legacy_default and password == LEGACY_DEFAULT_PASSWORD
+        self.is_default_password = factory_default is not None and password == factory_default
         self.is_risk_password = hikvision_strength(password, self.name) is StrengthLevel.RISKY
+
+
+def factory_default_password(firmware: Firmware) -> str | None:
+    """The password a firmware ships with, or ``None`` when the device must be activated instead."""
+    if firmware.requires_activation:
+        return None
+    if firmware.line is ProductLine.OTHER_VENDOR:
+        return OTHER_VENDOR_DEFAULT_PASSWORD
+    return LEGACY_DEFAULT_PASSWORD
 
 
 def check_device_password(password: str, username: str) -> None:

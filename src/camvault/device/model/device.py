@@ -25,14 +25,14 @@ from camvault.clock import Clock, SkewedClock
 from camvault.device.model.accounts import (
     ADMIN_ID,
     ADMIN_NAME,
-    LEGACY_DEFAULT_PASSWORD,
     Account,
     Password,
     UserLevel,
     check_device_password,
+    factory_default_password,
 )
 from camvault.device.model.channels import Channel, ChannelProtocol, ChannelStatus, DetectResult
-from camvault.device.model.identity import Firmware, Identity, Kind
+from camvault.device.model.identity import Firmware, Identity, Kind, ProductLine
 from camvault.device.model.lockout import LockSettings, LockStatus, LockTracker
 from camvault.device.model.recordings import RecordingLog, Segment, track_id
 from camvault.device.model.sessions import LoginChallenge, Session, SessionRegistry, SessionSettings
@@ -196,15 +196,16 @@ class DeviceModel:
     # ------------------------------------------------------------------ activation (§7)
 
     @property
-    def legacy_default_allowed(self) -> bool:
-        """Whether this firmware predates activation and ships with ``admin``/``12345``."""
-        return not self.firmware.requires_activation
+    def factory_password(self) -> str | None:
+        """The password the firmware ships with, or ``None`` if the device must be activated instead."""
+        return factory_default_password(self.firmware)
 
     def _factory_accounts(self) -> None:
         self.accounts.clear()
-        if self.legacy_default_allowed:
+        default = self.factory_password
+        if default is not None:
             admin = Account(ADMIN_ID, ADMIN_NAME, UserLevel.ADMINISTRATOR, True, Password(""), self.now())
-            admin.set_password(LEGACY_DEFAULT_PASSWORD, self.now(), legacy_default=True)
+            admin.set_password(default, self.now(), factory_default=default)
             self.accounts[ADMIN_ID] = admin
             self.activated = True
         else:
@@ -241,7 +242,7 @@ class DeviceModel:
             raise DeviceRefusal("hasActivated", "the device is already activated")
         check_device_password(password, ADMIN_NAME)
         admin = Account(ADMIN_ID, ADMIN_NAME, UserLevel.ADMINISTRATOR, True, Password(""), self.now())
-        admin.set_password(password, self.now())
+        admin.set_password(password, self.now(), factory_default=self.factory_password)
         self.accounts = {ADMIN_ID: admin}
         self.activated = True
         if source is not None:
@@ -422,7 +423,7 @@ class DeviceModel:
             raise DeviceRefusal("invalidOperation", f"user id {user_id} is taken or out of range")
         check_device_password(password, name)
         account = Account(user_id, name, level, enabled, Password(""), self.now())
-        account.set_password(password, self.now())
+        account.set_password(password, self.now(), factory_default=self.factory_password)
         self.accounts[user_id] = account
         self._changed()
         return account
@@ -492,7 +493,7 @@ class DeviceModel:
         if enabled is not None:
             target.enabled = enabled
         if password is not None:
-            target.set_password(password, self.now())
+            target.set_password(password, self.now(), factory_default=self.factory_password)
             self.sessions.close_where(lambda s: s.user_id == target.id and s.session_id != keep_session)
         if enabled is False:
             self.sessions.close_where(lambda s: s.user_id == target.id)
@@ -532,7 +533,7 @@ class DeviceModel:
         self.require_activated()
         check_device_password(password, ADMIN_NAME)
         admin = self.accounts[ADMIN_ID]
-        admin.set_password(password, self.now())
+        admin.set_password(password, self.now(), factory_default=self.factory_password)
         self.sessions.clear()
         self.lock.clear()
         self._changed()
@@ -697,7 +698,11 @@ class DeviceModel:
     def to_snapshot(self) -> dict[str, Any]:
         """Everything that survives a power cycle, JSON-ready (passwords included: seal it at rest)."""
         return {
-            "firmware": {"version": str(self.firmware.version), "build": self.firmware.build},
+            "firmware": {
+                "version": str(self.firmware.version),
+                "build": self.firmware.build,
+                "line": self.firmware.line.value,
+            },
             "skew_seconds": self.rtc.offset.total_seconds(),
             "activated": self.activated,
             "settings": {
@@ -746,7 +751,7 @@ class DeviceModel:
     def restore_snapshot(self, data: dict[str, Any]) -> None:
         """Load state saved by :meth:`to_snapshot` (the device then boots with it)."""
         firmware = data["firmware"]
-        self.firmware = Firmware.parse(firmware["version"], firmware["build"])
+        self.firmware = Firmware.parse(firmware["version"], firmware["build"], ProductLine(firmware["line"]))
         self.rtc.offset = timedelta(seconds=float(data["skew_seconds"]))
         self.activated = bool(data["activated"])
         settings = data["settings"]

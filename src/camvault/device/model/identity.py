@@ -18,7 +18,7 @@ from random import Random
 
 from camvault.errors import ConfigurationError
 
-__all__ = ["Firmware", "FirmwareVersion", "Identity", "Kind", "make_identity"]
+__all__ = ["Firmware", "FirmwareVersion", "Identity", "Kind", "ProductLine", "make_identity"]
 
 NS_HIKVISION_V20 = "http://www.hikvision.com/ver20/XMLSchema"
 NS_ISAPI_V20 = "http://www.isapi.org/ver20/XMLSchema"
@@ -66,11 +66,42 @@ class FirmwareVersion:
         return f"V{self.major}.{self.minor}.{self.patch}"
 
 
+class ProductLine(StrEnum):
+    """Firmware lines number their versions differently; behaviour changes at different versions."""
+
+    CAMERA = "camera"
+    RECORDER = "recorder"
+    OTHER_VENDOR = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class _Generations:
+    activation: FirmwareVersion
+    digest_only: FirmwareVersion
+    isapi_namespace: FirmwareVersion
+    login_password_always: FirmwareVersion
+
+
+# Cameras: from the research notes (§1, §7.6, §14.2). Recorders number their firmware V3.x/V4.x; the same
+# changes arrived there in V3.4 (activation, 2015) and V4.x; those numbers are our reading, not sourced.
+_LINES = {
+    ProductLine.CAMERA: _Generations(
+        FirmwareVersion(5, 3, 0), FirmwareVersion(5, 5, 0), FirmwareVersion(5, 6, 0), FirmwareVersion(5, 7, 0)
+    ),
+    ProductLine.RECORDER: _Generations(
+        FirmwareVersion(3, 4, 0),
+        FirmwareVersion(4, 0, 0),
+        FirmwareVersion(4, 0, 0),
+        FirmwareVersion(4, 30, 0),
+    ),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Firmware:
-    """A firmware image: version and build date, and the behaviour that follows from them.
+    """A firmware image: version, build date and product line, and the behaviour that follows from them.
 
-    The generations, from the research notes:
+    The camera generations, from the research notes:
 
     * before V5.3.0: no activation (factory state is ``admin`` / ``12345``, §7.6) and exposed to the legacy
       serial-plus-date security code (§14.2);
@@ -79,14 +110,18 @@ class Firmware:
       seen, the newer firmware uses the former; the exact switch-over version is our choice);
     * V5.7.0 and later require ``loginPassword`` (the administrator's current password) on every user
       modification, not only on ``security=1`` requests (§4.2 says it is required with ``security``; that
-      newer firmware requires it always is inferred, gap 4 of §16, and a scenario can turn it off).
+      newer firmware requires it always is inferred, gap 4 of §16).
+
+    Recorders follow the same steps at their own version numbers (see ``_LINES``). Other vendors' ONVIF
+    cameras have no activation: they ship with a default account, like most non-Hikvision cameras.
     """
 
     version: FirmwareVersion
     build: str
+    line: ProductLine = ProductLine.CAMERA
 
     @classmethod
-    def parse(cls, version: str, build: str) -> Firmware:
+    def parse(cls, version: str, build: str, line: ProductLine = ProductLine.CAMERA) -> Firmware:
         """Build from texts such as ``"V5.5.0"`` and ``"build 170725"`` or ``"170725"``.
 
         Raises:
@@ -95,7 +130,7 @@ class Firmware:
         match = _BUILD.match(build.strip())
         if not match:
             raise ConfigurationError(f"not a firmware build: {build!r} (expected like 'build 170725')")
-        return cls(FirmwareVersion.parse(version), match[1])
+        return cls(FirmwareVersion.parse(version), match[1], line)
 
     @property
     def build_text(self) -> str:
@@ -107,30 +142,37 @@ class Firmware:
         """The build date encoded in the build number (YYMMDD)."""
         return date(2000 + int(self.build[:2]), int(self.build[2:4]), int(self.build[4:6]))
 
+    def _at_least(self, pick: str) -> bool:
+        generations = _LINES.get(self.line)
+        if generations is None:
+            return pick != "activation"
+        threshold: FirmwareVersion = getattr(generations, pick)
+        return self.version >= threshold
+
     @property
     def requires_activation(self) -> bool:
-        """Whether a factory-fresh device is inactive and must be given a password (V5.3.0 and later)."""
-        return self.version >= FirmwareVersion(5, 3, 0)
+        """Whether a factory-fresh device is inactive and must be given a password."""
+        return self.line is not ProductLine.OTHER_VENDOR and self._at_least("activation")
 
     @property
     def accepts_basic_auth(self) -> bool:
-        """Whether HTTP Basic is accepted (before V5.5.0)."""
-        return self.version < FirmwareVersion(5, 5, 0)
+        """Whether HTTP Basic is accepted."""
+        return not self._at_least("digest_only")
 
     @property
     def legacy_security_code(self) -> bool:
-        """Whether the serial-plus-date security code resets the admin password (before V5.3.0)."""
-        return self.version < FirmwareVersion(5, 3, 0)
+        """Whether the serial-plus-date security code resets the admin password."""
+        return self.line is not ProductLine.OTHER_VENDOR and not self._at_least("activation")
 
     @property
     def xml_namespace(self) -> str:
         """The namespace this generation puts on ISAPI documents."""
-        return NS_ISAPI_V20 if self.version >= FirmwareVersion(5, 6, 0) else NS_HIKVISION_V20
+        return NS_ISAPI_V20 if self._at_least("isapi_namespace") else NS_HIKVISION_V20
 
     @property
     def always_requires_login_password(self) -> bool:
         """Whether every user modification must carry the administrator's ``loginPassword``."""
-        return self.version >= FirmwareVersion(5, 7, 0)
+        return self._at_least("login_password_always")
 
     def __str__(self) -> str:
         return f"{self.version} {self.build_text}"
