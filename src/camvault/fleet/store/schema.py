@@ -1,0 +1,146 @@
+"""The fleet store's tables, defined once with SQLAlchemy Core.
+
+This module is the truth about the schema *as code expects it*; the Alembic migrations in
+``camvault/fleet/store/migrations/versions/`` are the truth about how a database *gets there*. A test asserts
+that the two agree on SQLite and PostgreSQL, so adding a table (inventory, rotation journal, audit) means:
+define it here, and add a migration that creates it.
+
+Constraint and index names follow :data:`NAMING_CONVENTION`, so both engines and every migration name them
+the same way (SQLite's batch migrations need names to drop or alter constraints).
+
+Vault tables (see :mod:`camvault.fleet.vault`):
+
+* ``vault``: the one vault of this database: its id, the Argon2id parameters and salt, and the master key
+  wrapped by the passphrase-derived key.
+* ``vault_secret``: one row per secret version; the data key wrapped by the master key and the
+  username/password ciphertext. At most one ``current`` version per reference (a partial unique index).
+* ``vault_audit``: append-only record of reveals, exports, imports, passphrase changes and failed unlocks.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    text,
+)
+from sqlalchemy.types import TypeDecorator
+
+__all__ = [
+    "NAMING_CONVENTION",
+    "SECRET_STATES",
+    "UtcDateTime",
+    "metadata",
+    "vault",
+    "vault_audit",
+    "vault_secret",
+]
+
+NAMING_CONVENTION: Final = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SECRET_STATES: Final = ("staged", "current", "retired", "discarded")
+"""The life cycle of a secret version: staged -> current -> retired, or staged -> discarded."""
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every engine.
+
+    SQLite has no time zones and returns naive datetimes; this type stores UTC and always hands back an aware
+    UTC datetime. Naive datetimes are refused on the way in (they are a bug: whose local time?).
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Convert an aware datetime to UTC for storage; refuse a naive one."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("timestamps stored in the fleet store must be timezone-aware")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        """Return the stored timestamp as an aware UTC datetime."""
+        if not isinstance(value, datetime):
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+_STATE_LIST = ", ".join(f"'{state}'" for state in SECRET_STATES)
+
+vault = Table(
+    "vault",
+    metadata,
+    Column("id", String(64), nullable=False),
+    Column("format", Integer, nullable=False),
+    Column("kdf_algorithm", String(32), nullable=False),
+    Column("kdf_version", Integer, nullable=False),
+    Column("kdf_time_cost", Integer, nullable=False),
+    Column("kdf_memory_kib", Integer, nullable=False),
+    Column("kdf_parallelism", Integer, nullable=False),
+    Column("kdf_salt", LargeBinary, nullable=False),
+    Column("wrapped_master_key", LargeBinary, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("passphrase_changed_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("id"),
+)
+
+vault_secret = Table(
+    "vault_secret",
+    metadata,
+    Column("ref", String(200), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("wrapped_key", LargeBinary, nullable=False),
+    Column("ciphertext", LargeBinary, nullable=False),
+    Column("note", String(500), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(128), nullable=False),
+    Column("state_changed_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("ref", "version"),
+    CheckConstraint(f"state IN ({_STATE_LIST})", name="state"),
+    CheckConstraint("version >= 1", name="version"),
+    Index(
+        "ix_vault_secret_one_current",
+        "ref",
+        unique=True,
+        sqlite_where=text("state = 'current'"),
+        postgresql_where=text("state = 'current'"),
+    ),
+    Index("ix_vault_secret_state", "state"),
+)
+
+vault_audit = Table(
+    "vault_audit",
+    metadata,
+    Column("id", Integer, nullable=False, autoincrement=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("ref", String(200), nullable=True),
+    Column("detail", String(500), nullable=False),
+    PrimaryKeyConstraint("id"),
+    Index("ix_vault_audit_at", "at"),
+)
