@@ -1,0 +1,130 @@
+"""ISAPI XML document codecs, shared by the emulated device and the fleet driver.
+
+Each document is a frozen dataclass with ``from_element`` (tolerant, namespace-agnostic reading of an
+element bounded by :func:`camvault.protocols.xml.parse`) and ``to_node`` (real firmware order).
+:func:`encode` renders any of them in one of the four namespaces firmware uses; :func:`decode` parses
+untrusted bytes with the root checked. Sources of every shape are cited in each module's docstring.
+
+Modules: :mod:`~camvault.protocols.isapi.documents.system` (device info, time, activation),
+:mod:`~camvault.protocols.isapi.documents.security` (users, login probes, lockout, capabilities,
+reset data), :mod:`~camvault.protocols.isapi.documents.inputproxy` (NVR IP channels),
+:mod:`~camvault.protocols.isapi.documents.contentmgmt` (recording search and download).
+"""
+
+from __future__ import annotations
+
+from camvault.protocols.isapi.documents._base import (
+    NAMESPACES,
+    NS_HIKVISION_V10,
+    NS_HIKVISION_V20,
+    NS_ISAPI_V20,
+    NS_STD_CGI_V20,
+    Document,
+    IntRange,
+    LockStatus,
+    decode,
+    encode,
+)
+from camvault.protocols.isapi.documents.contentmgmt import (
+    CMSearchDescription,
+    CMSearchResult,
+    DownloadRequest,
+    PlaybackUri,
+    SearchMatch,
+    SearchStatus,
+    TimeSpan,
+)
+from camvault.protocols.isapi.documents.inputproxy import (
+    ChanDetectResult,
+    InputProxyChannel,
+    InputProxyChannelList,
+    InputProxyChannelStatus,
+    InputProxyChannelStatusList,
+    SourceInputPortDescriptor,
+)
+from camvault.protocols.isapi.documents.security import (
+    ANSWER_LENGTH,
+    AdminAccessProtocol,
+    AdminAccessProtocolList,
+    ExternCapabilities,
+    IllegalLoginLock,
+    LoginPassword,
+    OnlineUser,
+    OnlineUserList,
+    QuestionCertification,
+    SecurityCap,
+    SecurityQuestion,
+    SecurityQuestions,
+    SessionLoginCap,
+    SessionLoginRequest,
+    SessionLoginResult,
+    User,
+    UserCheck,
+    UserLevel,
+    UserList,
+)
+from camvault.protocols.isapi.documents.system import (
+    ActivateInfo,
+    ActivateStatus,
+    ChallengeRequest,
+    ChallengeResponse,
+    DeviceInfo,
+    DeviceInfoUpdate,
+    Time,
+    TimeMode,
+    utc_offset_of,
+)
+
+__all__ = [
+    "ANSWER_LENGTH",
+    "NAMESPACES",
+    "NS_HIKVISION_V10",
+    "NS_HIKVISION_V20",
+    "NS_ISAPI_V20",
+    "NS_STD_CGI_V20",
+    "ActivateInfo",
+    "ActivateStatus",
+    "AdminAccessProtocol",
+    "AdminAccessProtocolList",
+    "CMSearchDescription",
+    "CMSearchResult",
+    "ChallengeRequest",
+    "ChallengeResponse",
+    "ChanDetectResult",
+    "DeviceInfo",
+    "DeviceInfoUpdate",
+    "Document",
+    "DownloadRequest",
+    "ExternCapabilities",
+    "IllegalLoginLock",
+    "InputProxyChannel",
+    "InputProxyChannelList",
+    "InputProxyChannelStatus",
+    "InputProxyChannelStatusList",
+    "IntRange",
+    "LockStatus",
+    "LoginPassword",
+    "OnlineUser",
+    "OnlineUserList",
+    "PlaybackUri",
+    "QuestionCertification",
+    "SearchMatch",
+    "SearchStatus",
+    "SecurityCap",
+    "SecurityQuestion",
+    "SecurityQuestions",
+    "SessionLoginCap",
+    "SessionLoginRequest",
+    "SessionLoginResult",
+    "SourceInputPortDescriptor",
+    "Time",
+    "TimeMode",
+    "TimeSpan",
+    "User",
+    "UserCheck",
+    "UserLevel",
+    "UserList",
+    "decode",
+    "encode",
+    "utc_offset_of",
+]
