@@ -47,6 +47,7 @@ _DATA_FILE = "common-passwords.txt"
 # A word left after stripping decorations must be at least this long to count as "the common word":
 # shorter cores ("cat", "abc") would flag too many legitimate passwords.
 _MIN_CORE_LENGTH = 4
+_MAX_PEEL = 6
 _AFFIX_CHARACTERS = frozenset("0123456789!@#$%^&*?.,_-+~=")
 _LEET = {"@": "a", "0": "o", "3": "e", "$": "s"}
 _LEET_ONE = ("i", "l")
@@ -159,17 +160,34 @@ def contains_context_word(password: str, words: Iterable[str]) -> bool:
 
 def _candidates(lowered: str) -> Iterator[str]:
     """Yield the forms of a lower-cased password that are looked up in the list."""
-    yield lowered
-    core = _strip_affixes(lowered)
-    bases = [lowered] if core == lowered else [lowered, core]
-    if core != lowered and len(core) >= _MIN_CORE_LENGTH:
-        yield core
-    for base in bases:
+    for base in (lowered, *_undecorated(lowered)):
+        yield base
         for folded in _leet_folds(base):
             yield folded
-            folded_core = _strip_affixes(folded)
-            if len(folded_core) >= _MIN_CORE_LENGTH:
-                yield folded_core
+            core = _strip_affixes(folded)
+            if len(core) >= _MIN_CORE_LENGTH:
+                yield core
+
+
+def _undecorated(text: str) -> Iterator[str]:
+    """Yield ``text`` without some or all of the digits and symbols around its word.
+
+    Peeling one character at a time (up to :data:`_MAX_PEEL`) keeps listed entries that themselves end
+    in a digit or symbol (``admin123``, ``zlxx.``) recognisable under a further suffix.
+    """
+    core = _strip_affixes(text)
+    if core == text:
+        return
+    for cut in range(1, _MAX_PEEL + 1):
+        if len(text) - cut < _MIN_CORE_LENGTH or text[-cut] not in _AFFIX_CHARACTERS:
+            break
+        yield text[:-cut]
+    for cut in range(1, _MAX_PEEL + 1):
+        if len(text) - cut < _MIN_CORE_LENGTH or text[cut - 1] not in _AFFIX_CHARACTERS:
+            break
+        yield text[cut:]
+    if len(core) >= _MIN_CORE_LENGTH:
+        yield core
 
 
 def _strip_affixes(text: str) -> str:
