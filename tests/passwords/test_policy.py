@@ -7,6 +7,8 @@ import re
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from camvault.errors import CamvaultError, ConfigurationError, PasswordRejected
 from camvault.passwords import (
@@ -344,3 +346,25 @@ def test_invalid_policies_are_refused(changes: dict[str, object]) -> None:
 def test_policies_are_frozen() -> None:
     with pytest.raises(AttributeError):
         HIKVISION_DEVICE.min_length = 1  # type: ignore[misc]
+
+
+# --- fuzz: any text from the network gets an answer, never a crash ---------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    policy=st.sampled_from(
+        [HIKVISION_DEVICE, HIKVISION_IPC_ACTIVATION, ONVIF_DEVICE, NIST_SP800_63B, STRICT]
+    ),
+    password=st.text(max_size=80),
+    username=st.text(max_size=20),
+)
+def test_check_and_violations_agree_on_any_text(policy: PasswordPolicy, password: str, username: str) -> None:
+    found = policy.violations(password, username)
+    assert set(found) <= set(REASONS)
+    if found:
+        with pytest.raises(PasswordRejected) as caught:
+            policy.check(password, username)
+        assert caught.value.reason == found[0]
+    else:
+        policy.check(password, username)

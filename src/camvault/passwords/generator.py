@@ -49,6 +49,7 @@ URL_SAFE_SYMBOLS = "()*+,-.;=_~"
 AMBIGUOUS_CHARACTERS = "O0Il1"
 """Characters easily confused when read from a screen or paper, left out on request."""
 
+_URL_SAFE_CHARACTERS = frozenset(string.ascii_letters + string.digits + URL_SAFE_SYMBOLS)
 _MAX_TRIES = 100
 
 
@@ -115,7 +116,7 @@ class PasswordProfile:
     def _filter(self, characters: str) -> str:
         kept = (char for char in characters if not (self.exclude_ambiguous and char in AMBIGUOUS_CHARACTERS))
         if self.url_safe:
-            kept = (char for char in kept if char.isalnum() or char in URL_SAFE_SYMBOLS)
+            kept = (char for char in kept if char in _URL_SAFE_CHARACTERS)
         return "".join(dict.fromkeys(kept))
 
     def _problem(self) -> str | None:
@@ -167,7 +168,7 @@ def entropy_bits(profile: PasswordProfile) -> float:
 
     Each forced character contributes ``log2`` of its group's size and every other character ``log2`` of
     the alphabet's size; the random placement only adds to that. Redrawing the rare candidates the policy
-    refuses is ignored.
+    refuses lowers it by ``log2(1 / acceptance rate)``, a small fraction of a bit, which is ignored.
     """
     groups = {group.name: group for group in profile.usable_groups()}
     forced = sum(math.log2(len(groups[name].characters)) for name in profile.required_groups)
@@ -225,7 +226,10 @@ ONVIF = PasswordProfile(
         ONVIF_DEVICE, name="onvif-generated", forbid_username=True, forbid_common=True, required_classes=4
     ),
 )
-"""Generic ONVIF devices: 24 url-safe characters of all four kinds (within the 28 bytes ONVIF recommends)."""
+"""Generic ONVIF devices: 24 url-safe characters of all four kinds.
+
+Short enough for any device that supports the 28 bytes ONVIF recommends (``onvif.md`` §1.3).
+"""
 
 URL_SAFE = PasswordProfile(
     name="url-safe",
@@ -233,7 +237,7 @@ URL_SAFE = PasswordProfile(
     policy=replace(
         NIST_SP800_63B,
         name="url-safe-generated",
-        allowed=frozenset(string.ascii_letters + string.digits + URL_SAFE_SYMBOLS),
+        allowed=_URL_SAFE_CHARACTERS,
         allow_unicode=False,
         required_classes=4,
     ),

@@ -69,15 +69,21 @@ _KEYBOARD_ROWS = (
     "qsdfghjklm",
     "wxcvbn",
 )
+# Columns of a US keyboard, and the zig-zags between the two top rows. Walks that chain several rows or
+# columns ("1qaz2wsx", "qweasdzxc") are found by splitting the password into segments.
 _KEYBOARD_COLUMNS = (
-    "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik,9ol.0p;/",
-    "qazwsxedcrfvtgbyhnujmik,ol.p;/",
-    "zaq1xsw2cde3vfr4bgt5nhy6mju7,ki8.lo9/;p0",
+    "1qaz",
+    "2wsx",
+    "3edc",
+    "4rfv",
+    "5tgb",
+    "6yhn",
+    "7ujm",
+    "8ik,",
+    "9ol.",
+    "0p;/",
     "1q2w3e4r5t6y7u8i9o0p",
     "q1w2e3r4t5y6u7i8o9p0",
-    "1a2s3d4f5g6h7j8k9l",
-    "qweasdzxc",
-    "zxcasdqwe",
 )
 # Shifted symbols on a US keyboard, folded back to their keys so that "!QAZ@WSX" is the walk "1qaz2wsx".
 _UNSHIFT = str.maketrans('!@#$%^&*()_+{}|:"<>?~', "1234567890-=[]\\;',./`")
