@@ -579,3 +579,9 @@ def test_planted_password_never_reaches_errors() -> None:
         digest.parse_authorization(f"Basic {token}")
     assert PLANTED not in str(malformed.value)
     assert token not in str(malformed.value)
+
+
+def test_stray_surrogates_fail_verification_instead_of_crashing() -> None:
+    received = digest.parse_authorization(RFC2617_AUTHORIZATION.replace("/dir/index.html", "/dir/\udc80"))
+    assert isinstance(received, DigestAuthorization)
+    assert not digest.verify(received, method="GET", ha1=digest.ha1("Mufasa", "testrealm@host.com", "x"))

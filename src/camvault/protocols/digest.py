@@ -183,7 +183,8 @@ def _hash_hex(algorithm: DigestAlgorithm, text: str) -> str:
     # MD5 is what RFC 2617 and the captured Hikvision firmware use; interoperability requires it.
     chosen = hashes.MD5() if algorithm is DigestAlgorithm.MD5 else hashes.SHA256()  # noqa: S303
     digest = hashes.Hash(chosen)
-    digest.update(text.encode("utf-8"))
+    # surrogatepass: a stray surrogate from a lenient decoder must give a non-matching digest, not a crash.
+    digest.update(text.encode("utf-8", "surrogatepass"))
     return digest.finalize().hex()
 
 
@@ -276,7 +277,7 @@ def verify(authorization: DigestAuthorization, *, method: str, ha1: str, uri: st
         nc=authorization.nc,
         cnonce=authorization.cnonce,
     )
-    given = authorization.response.lower().encode("utf-8")
+    given = authorization.response.lower().encode("utf-8", "surrogatepass")
     return constant_time.bytes_eq(expected.encode("ascii"), given)
 
 

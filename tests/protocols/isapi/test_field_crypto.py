@@ -142,6 +142,9 @@ def test_bad_keys_ivs_and_sizes() -> None:
             decrypt_field(key, "00" * 16, IV)
     with pytest.raises(MessageTooLarge):
         encrypt_field(bytes(16), "x" * field_crypto.MAX_CIPHERTEXT_HEX, IV)
+    with pytest.raises(InvalidContent) as info:
+        encrypt_field(bytes(16), "lone \ud800 surrogate", IV)
+    assert info.value.field == "value"
     for iterations in (0, field_crypto.MAX_KEY_ITERATIONS + 1):
         with pytest.raises(InvalidContent):
             derive_key(USER, PLANTED, salt=SALT, iterations=iterations)

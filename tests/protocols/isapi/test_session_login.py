@@ -201,3 +201,16 @@ def test_client_and_device_agree(user: str, password: str, challenge: str, itera
     )
     assert proof == independent_irreversible(user, SALT, password, challenge, iterations)
     assert verify_proof(proof, irreversible_hash=stored, challenge=challenge, iterations=iterations)
+
+
+def test_stray_surrogates_fail_verification_instead_of_crashing() -> None:
+    stored = irreversible_hash(USER, SALT, PLANTED)
+    assert not verify_proof("\udc80" * 64, irreversible_hash=stored, challenge=CHALLENGE, iterations=100)
+    assert not verify_proof(
+        session_password_proof(
+            "\ud800", PLANTED, salt=SALT, challenge=CHALLENGE, iterations=100, irreversible=True
+        ),
+        irreversible_hash=stored,
+        challenge=CHALLENGE,
+        iterations=100,
+    )

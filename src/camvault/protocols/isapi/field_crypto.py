@@ -72,7 +72,8 @@ _UNESCAPE_EXTRA = {"&quot;": '"', "&apos;": "'"}
 
 def _sha256_hex(text: str) -> str:
     digest = hashes.Hash(hashes.SHA256())
-    digest.update(text.encode("utf-8"))
+    # surrogatepass: a stray surrogate from a lenient decoder must give a non-matching key, not a crash.
+    digest.update(text.encode("utf-8", "surrogatepass"))
     return digest.finalize().hex()
 
 
@@ -154,7 +155,10 @@ def encrypt_field(key: bytes, value: str, iv_hex: str = DEFAULT_IV) -> str:
         MessageTooLarge: the result would exceed :data:`MAX_CIPHERTEXT_HEX`.
     """
     cipher = _cipher(key, iv_hex)
-    plaintext = base64.b64encode(escape(value).encode("utf-8"))
+    try:
+        plaintext = base64.b64encode(escape(value).encode("utf-8"))
+    except UnicodeEncodeError:
+        raise InvalidContent("a field value must be encodable as UTF-8", field="value") from None
     if 2 * (len(plaintext) + 16) > MAX_CIPHERTEXT_HEX:
         raise MessageTooLarge(f"an encrypted field may hold at most {MAX_CIPHERTEXT_HEX} hex digits")
     padder = padding.PKCS7(128).padder()

@@ -57,7 +57,8 @@ _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
 
 def _sha256_hex(text: str) -> str:
     digest = hashes.Hash(hashes.SHA256())
-    digest.update(text.encode("utf-8"))
+    # surrogatepass: a stray surrogate from a lenient decoder must give a non-matching hash, not a crash.
+    digest.update(text.encode("utf-8", "surrogatepass"))
     return digest.finalize().hex()
 
 
@@ -199,7 +200,7 @@ def verify_proof(
     )
     if len(proof) != len(expected):
         return False
-    return constant_time.bytes_eq(expected.encode("ascii"), proof.lower().encode("utf-8"))
+    return constant_time.bytes_eq(expected.encode("ascii"), proof.lower().encode("utf-8", "surrogatepass"))
 
 
 def new_challenge(rng: RandomBytes = secrets.token_bytes) -> str:
