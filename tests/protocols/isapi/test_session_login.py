@@ -131,14 +131,24 @@ def test_device_verifies_the_salt2_variant() -> None:
     assert info.value.field == "username"
 
 
-@pytest.mark.parametrize("iterations", [-1, 0, 1, session_login.MAX_ITERATIONS + 1])
-def test_iterations_are_bounded(iterations: int) -> None:
+@pytest.mark.parametrize(
+    ("iterations", "irreversible"),
+    [(-1, True), (0, True), (session_login.MAX_ITERATIONS + 1, True), (1, False), (0, False)],
+)
+def test_iterations_are_bounded(iterations: int, irreversible: bool) -> None:
     with pytest.raises(InvalidContent) as info:
         session_password_proof(
-            USER, PLANTED, salt=SALT, challenge=CHALLENGE, iterations=iterations, irreversible=True
+            USER, PLANTED, salt=SALT, challenge=CHALLENGE, iterations=iterations, irreversible=irreversible
         )
     assert info.value.field == "iterations"
     assert PLANTED not in str(info.value)
+
+
+def test_one_iteration_hashes_as_two_like_the_web_ui_loop() -> None:
+    one = session_password_proof(
+        USER, PLANTED, salt=SALT, challenge=CHALLENGE, iterations=1, irreversible=True
+    )
+    assert one == independent_irreversible(USER, SALT, PLANTED, CHALLENGE, 2)
 
 
 @pytest.mark.parametrize(

@@ -53,8 +53,8 @@ DEFAULT_IV = "6cd9616beb39d4034fdebe107df9a399"
 KEY_SUFFIX = "AaBbCcDd1234!@#$"
 """The constant appended to the irreversible hash before iterating (§6.3)."""
 
-MAX_KEY_ITERATIONS = 10_000
-"""Most SHA-256 rounds of key derivation; devices advertise 100."""
+MAX_KEY_ITERATIONS = 100_000
+"""Most SHA-256 rounds of key derivation (devices advertise 100); the ISAPI document parser's bound."""
 
 MAX_CIPHERTEXT_HEX = 64 * 1024
 """Longest encrypted field accepted or produced, in hex digits (32 KiB of ciphertext)."""

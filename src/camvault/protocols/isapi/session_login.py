@@ -10,7 +10,8 @@ Proof, SHA-256 as lowercase hex, string concatenation (§6.2; the same as Hikvis
 and the ``hikvision-isapi-cli`` client):
 
 * ``isIrreversible=true``: ``h = SHA256(user + salt + pwd)``, ``h = SHA256(h + challenge)``, then
-  ``h = SHA256(h)`` for ``iterations - 2`` more rounds (so ``iterations`` hashes in all).
+  ``h = SHA256(h)`` for ``iterations - 2`` more rounds (so ``iterations`` hashes in all, and never fewer
+  than two).
 * ``isIrreversible=false``: ``h = SHA256(pwd) + challenge``, then ``h = SHA256(h)`` for ``iterations - 1``
   rounds. The device could only check this one by keeping ``SHA256(pwd)``, so camvault implements it **for
   clients only**; the emulated device always advertises ``isIrreversible=true``.
@@ -45,8 +46,8 @@ __all__ = [
     "verify_proof",
 ]
 
-MAX_ITERATIONS = 10_000
-"""Most hash rounds computed for one proof: real devices ask for 100, and a hostile one gets no more."""
+MAX_ITERATIONS = 100_000
+"""Most hash rounds computed for one proof (real devices ask for 100); the ISAPI document parser's bound."""
 
 RandomBytes = Callable[[int], bytes]
 """A source of random bytes, ``rng(n) -> n bytes``; :func:`secrets.token_bytes` unless a test injects one."""
@@ -68,9 +69,9 @@ def _iterate(value: str, rounds: int) -> str:
     return value
 
 
-def _check_iterations(iterations: int) -> None:
-    if not 2 <= iterations <= MAX_ITERATIONS:
-        raise InvalidContent(f"iterations must be between 2 and {MAX_ITERATIONS}", field="iterations")
+def _check_iterations(iterations: int, minimum: int) -> None:
+    if not minimum <= iterations <= MAX_ITERATIONS:
+        raise InvalidContent(f"iterations must be between {minimum} and {MAX_ITERATIONS}", field="iterations")
 
 
 def _check_parameter(value: str, name: str) -> None:
@@ -119,7 +120,7 @@ def proof_from_irreversible_hash(
     Raises:
         InvalidContent: an argument is out of range or malformed, or ``salt2`` comes without ``username``.
     """
-    _check_iterations(iterations)
+    _check_iterations(iterations, 1)
     _check_parameter(challenge, "challenge")
     value = _check_irreversible_hash(irreversible_hash)
     if salt2:
@@ -127,7 +128,7 @@ def proof_from_irreversible_hash(
         if username is None:
             raise InvalidContent("the salt2 variant needs the username", field="username")
         value = _sha256_hex(username + salt2 + value)
-    return _iterate(_sha256_hex(value + challenge), iterations - 2)
+    return _iterate(_sha256_hex(value + challenge), max(iterations - 2, 0))
 
 
 def session_password_proof(
@@ -147,7 +148,8 @@ def session_password_proof(
         password: the account password.
         salt: the user's salt from the capabilities.
         challenge: the login challenge from the capabilities.
-        iterations: the advertised ``iterations`` (2 to :data:`MAX_ITERATIONS`).
+        iterations: the advertised ``iterations``, up to :data:`MAX_ITERATIONS`; at least 1 in irreversible
+            mode (1 hashes as 2 do, as the web UI's loop does) and 2 otherwise (1 would send a non-hash).
         irreversible: the advertised ``isIrreversible``.
         salt2: the AX PRO second salt, if advertised (``""`` counts as absent).
 
@@ -159,7 +161,6 @@ def session_password_proof(
             given with ``irreversible=False`` (no source shows that combination, and guessing would spend one
             of the device's few login attempts).
     """
-    _check_iterations(iterations)
     _check_parameter(challenge, "challenge")
     if irreversible:
         return proof_from_irreversible_hash(
@@ -167,6 +168,7 @@ def session_password_proof(
         )
     if salt2:
         raise InvalidContent("salt2 is only known with isIrreversible=true", field="salt2")
+    _check_iterations(iterations, 2)
     return _iterate(_sha256_hex(password) + challenge, iterations - 1)
 
 
