@@ -152,11 +152,6 @@ def leaf(name: str, value: str | int | bool | None) -> xml.Node | None:
     return None if value is None else xml.Node(name, value)
 
 
-def optional_text(element: Element, *path: str, max_length: int = 4096) -> str | None:
-    """Like :func:`camvault.protocols.xml.optional_text`; re-exported for the document modules."""
-    return xml.optional_text(element, *path, max_length=max_length)
-
-
 def required_text(element: Element, *path: str, max_length: int = 4096) -> str:
     """Return the text at ``path``; an absent or empty element is missing.
 

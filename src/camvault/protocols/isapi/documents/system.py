@@ -213,14 +213,18 @@ class Time:
     def from_element(cls, element: Element) -> Self:
         """Read a ``<Time>`` (any namespace; ``timeMode`` case-insensitive).
 
+        ``timeZone`` is kept verbatim so that an unusual zone string does not hide the clock from the
+        fleet; :func:`utc_offset_of` interprets (and validates) it where it matters.
+
         Raises:
             InvalidContent: ``timeMode`` is missing or unknown, or ``localTime`` is not ISO 8601.
         """
         mode = parse_enum(TimeMode, xml.text(element, "timeMode", max_length=32), field="timeMode")
-        zone = xml.optional_text(element, "timeZone", max_length=128)
-        if zone is not None:
-            utc_offset_of(zone)
-        return cls(time_mode=mode, local_time=optional_datetime(element, "localTime"), time_zone=zone)
+        return cls(
+            time_mode=mode,
+            local_time=optional_datetime(element, "localTime"),
+            time_zone=xml.optional_text(element, "timeZone", max_length=128),
+        )
 
     def to_node(self) -> xml.Node:
         """Return ``<Time>``: ``timeMode``, ``localTime``, ``timeZone``."""
