@@ -99,6 +99,7 @@ __all__ = [
     "encode_trust_bundle",
     "encode_typed_code",
     "format_key_id",
+    "is_valid_serial",
     "issue_device_certificate",
     "issue_reset_code",
     "key_id_for",
@@ -169,6 +170,11 @@ def normalize_mac(mac: str) -> str:
     if not isinstance(mac, str) or not _MAC_PATTERN.fullmatch(mac):
         raise InvalidContent("MAC address must be six hexadecimal octets", field="mac")
     return mac.replace("-", ":").lower()
+
+
+def is_valid_serial(serial: object) -> bool:
+    """Tell whether ``serial`` is acceptable as a device serial number (1-64 of ``A-Z a-z 0-9 . _ -``)."""
+    return isinstance(serial, str) and _SERIAL_PATTERN.fullmatch(serial) is not None
 
 
 def _check_serial(serial: object) -> str:
