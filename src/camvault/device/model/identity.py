@@ -15,10 +15,20 @@ from datetime import date
 from enum import StrEnum
 from functools import total_ordering
 from random import Random
+from typing import Any
 
 from camvault.errors import ConfigurationError
 
-__all__ = ["Firmware", "FirmwareVersion", "Identity", "Kind", "ProductLine", "make_identity"]
+__all__ = [
+    "Firmware",
+    "FirmwareVersion",
+    "Identity",
+    "Kind",
+    "ProductLine",
+    "identity_from_dict",
+    "identity_to_dict",
+    "make_identity",
+]
 
 NS_HIKVISION_V20 = "http://www.hikvision.com/ver20/XMLSchema"
 NS_ISAPI_V20 = "http://www.isapi.org/ver20/XMLSchema"
@@ -255,3 +265,51 @@ def make_identity(
         channels=channels if channels is not None else (8 if nvr else 1),
         has_storage=has_storage if has_storage is not None else nvr,
     )
+
+
+def identity_to_dict(identity: Identity) -> dict[str, object]:
+    """A JSON-ready copy of an identity (public facts only: nothing here is secret)."""
+    return {
+        "model": identity.model,
+        "serial": identity.serial,
+        "mac": identity.mac,
+        "kind": identity.kind.value,
+        "firmware": {
+            "version": str(identity.firmware.version),
+            "build": identity.firmware.build,
+            "line": identity.firmware.line.value,
+        },
+        "vendor": identity.vendor,
+        "device_uuid": identity.device_uuid,
+        "realm": identity.realm,
+        "salt": identity.salt,
+        "max_users": identity.max_users,
+        "channels": identity.channels,
+        "has_storage": identity.has_storage,
+    }
+
+
+def identity_from_dict(data: dict[str, Any]) -> Identity:
+    """Rebuild an identity saved by :func:`identity_to_dict`.
+
+    Raises:
+        ConfigurationError: a field is missing or malformed.
+    """
+    try:
+        firmware = data["firmware"]
+        return Identity(
+            model=str(data["model"]),
+            serial=str(data["serial"]),
+            mac=str(data["mac"]),
+            kind=Kind(data["kind"]),
+            firmware=Firmware.parse(firmware["version"], firmware["build"], ProductLine(firmware["line"])),
+            vendor=str(data["vendor"]),
+            device_uuid=str(data["device_uuid"]),
+            realm=str(data["realm"]),
+            salt=str(data["salt"]),
+            max_users=int(data["max_users"]),
+            channels=int(data["channels"]),
+            has_storage=bool(data["has_storage"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigurationError(f"stored device identity is malformed: {exc}") from None

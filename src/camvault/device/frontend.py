@@ -1,0 +1,48 @@
+"""A device's whole HTTP face: ISAPI, the web pages and ONVIF, on one port as on real devices.
+
+:class:`DeviceFrontEnd` dispatches by path: ``/ISAPI/`` and ``/SDK/`` go to the ISAPI front end, ``/onvif/``
+to the ONVIF device service, everything else to the web pages. ``GET /`` answers the page real firmware
+serves, whose script sends the browser to ``/doc/page/login.asp?_<ms>`` (research notes §1).
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from camvault.device.host import DeviceHost
+from camvault.device.http import Request, Response
+from camvault.device.isapi.app import IsapiFrontEnd
+from camvault.device.isapi.auth import Authenticator
+from camvault.device.model import DeviceModel
+
+__all__ = ["DeviceFrontEnd"]
+
+LANDING_PAGE = (
+    b'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title></title></head><body>\n'
+    b'<script>window.location.href = "/doc/page/login.asp?_" + (new Date()).getTime();</script>\n'
+    b"</body></html>\n"
+)
+
+
+class DeviceFrontEnd:
+    """The HTTP handler of one device.
+
+    Args:
+        model: the device.
+        host: the lab side of the device.
+    """
+
+    def __init__(self, model: DeviceModel, host: DeviceHost) -> None:
+        self.model = model
+        self.host = host
+        self.authenticator = Authenticator(model, secrets.token_bytes(32))
+        self.isapi = IsapiFrontEnd(model, host, self.authenticator)
+
+    async def __call__(self, request: Request) -> Response:
+        """Answer one request."""
+        path = request.path.lower()
+        if path.startswith(("/isapi/", "/sdk/")):
+            return self.isapi.handle(request)
+        if path in ("/", "/index.asp", "/index.html"):
+            return Response(200, [("Content-Type", "text/html")], LANDING_PAGE)
+        return Response(404, [("Content-Type", "text/html")], b"<html><body>404 Not Found</body></html>")

@@ -1,0 +1,1 @@
+"""ISAPI front end of the emulated device: routes, authentication, handlers."""
