@@ -613,7 +613,7 @@ _documents = st.one_of(
         password=_text,
         session_id=_text,
         is_session_id_valid_long_term=_flag,
-        session_id_version=_opt,
+        session_id_version=st.none() | st.sampled_from(["1", "2", "2.1"]),
         is_support_session_tag=_flag,
     ),
     st.builds(
