@@ -370,6 +370,10 @@ ENV_OPEN = f'<s:Envelope xmlns:s="{soap.SOAP_ENV_NS}">'.encode()
         (b"", MalformedMessage),
         (b"\x00\x01\x02garbage", MalformedMessage),
         (
+            b'<?xml version="1.0" encoding="x-user-defined"?>' + ENV_OPEN + b"<s:Body/></s:Envelope>",
+            MalformedMessage,
+        ),
+        (
             b'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body/></s:Envelope>',
             InvalidContent,
         ),

@@ -407,6 +407,7 @@ NO_NS_PROBE = ONVEEF_PROBE.replace(b"<d:Probe ", b"<Probe ").replace(b"</d:Probe
         (BOMB, MalformedMessage, "forbidden"),
         (SECTION2_PROBE_MATCHES[:500], MalformedMessage, "well-formed"),
         (b"\x8a\x00\x13junk", MalformedMessage, None),
+        (b'<?xml version="1.0" encoding="hex"?>' + ENVELOPE_ONWARDS, MalformedMessage, "encoding"),
         (ONVEEF_PROBE.replace(b"<d:Probe ", b'<d:Probe xmlns:d="" '), MalformedMessage, "undeclare"),
         (OVERSIZED, MessageTooLarge, "32768"),
         (mangle(b'2005/04/discovery"\n', b'2009/01/discovery"\n'), InvalidContent, "2005/04"),

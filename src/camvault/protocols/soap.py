@@ -216,7 +216,11 @@ def parse_envelope(data: bytes, *, max_bytes: int = MAX_ENVELOPE_BYTES) -> Envel
         MalformedMessage: the message is not well-formed XML or uses DTDs/entities.
         InvalidContent: the XML is not a SOAP 1.2 envelope (SOAP 1.1 included), or Header/Body are misplaced.
     """
-    root = xml.parse(data, max_bytes=max_bytes)
+    try:
+        root = xml.parse(data, max_bytes=max_bytes)
+    except LookupError:
+        # xml.parse lets the codec lookup of an unknown declared encoding ("rot13", "U-F-8") escape.
+        raise MalformedMessage("XML declares an unknown encoding") from None
     name = QName.of(root)
     if name == QName(SOAP11_ENV_NS, "Envelope"):
         raise InvalidContent("SOAP 1.1 envelope; only SOAP 1.2 is supported", field="Envelope")
@@ -267,7 +271,7 @@ def _namespace_scopes(data: bytes, root: Element) -> dict[Element, Mapping[str, 
                 stack.pop()
     except DefusedXmlException:
         raise MalformedMessage("XML uses a forbidden construct") from None
-    except (SafeET.ParseError, ValueError, UnicodeError):
+    except (SafeET.ParseError, ValueError, UnicodeError, LookupError):
         raise MalformedMessage("XML is not well-formed") from None
     return scopes
 
