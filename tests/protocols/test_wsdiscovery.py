@@ -358,7 +358,12 @@ messages = st.one_of(
     ),
     st.builds(wsd.Probe, tokens, st.lists(qnames, max_size=3).map(tuple)),
     st.builds(
-        wsd.ProbeMatches, tokens, st.none() | tokens, st.lists(records, max_size=3).map(tuple), sequences
+        wsd.ProbeMatches,
+        tokens,
+        st.none() | tokens,
+        st.lists(records, max_size=3).map(tuple),
+        sequences,
+        tokens,
     ),
     st.builds(wsd.Hello, tokens, records, st.none() | sequences),
     st.builds(wsd.Bye, tokens, tokens, st.none() | sequences),

@@ -519,6 +519,7 @@ class _Addressing:
     action: str | None
     message_id: str | None
     relates_to: str | None
+    to: str | None
     app_sequence: AppSequence | None
 
     def required_message_id(self) -> str:
@@ -567,6 +568,7 @@ def _addressing(envelope: Envelope) -> _Addressing:
         action=header_text("Action"),
         message_id=header_text("MessageID"),
         relates_to=header_text("RelatesTo"),
+        to=header_text("To"),
         app_sequence=_app_sequence(sequence) if sequence is not None else None,
     )
 
@@ -630,6 +632,7 @@ def _decode_probe_matches(envelope: Envelope, body: Element, addressing: _Addres
         relates_to=addressing.relates_to,
         matches=tuple(_read_record(envelope, match) for match in xml.children(body, "ProbeMatch")),
         app_sequence=addressing.app_sequence,
+        to=addressing.to or ANONYMOUS_ROLE,
     )
 
 
