@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from camvault import __version__
+from camvault.cli.support import support_app
 
 app = typer.Typer(
     name="camvault",
@@ -13,6 +14,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(support_app, name="support")
 
 
 def _version(value: bool) -> None:
