@@ -79,3 +79,24 @@ def test_render_looks_like_the_device_and_escapes() -> None:
     root = xml.parse(doc)
     assert xml.text(root, "userName") == "a<b&c"
     assert xml.boolean(root, "e") is True
+
+
+@pytest.mark.parametrize("encoding", ["rot13", "hex", "U-F-8", "bogus"])
+def test_unknown_encodings_are_malformed(encoding: str) -> None:
+    with pytest.raises(MalformedMessage):
+        xml.parse(f'<?xml version="1.0" encoding="{encoding}"?><a/>'.encode())
+
+
+@pytest.mark.parametrize("raw", ["1_000", "١٢", "0x10", "1e3", " ", "--1"])
+def test_integers_are_ascii_decimal_only(raw: str) -> None:
+    root = xml.parse(f"<r><n>{raw}</n></r>".encode())
+    with pytest.raises(InvalidContent):
+        xml.integer(root, "n")
+
+
+def test_getters_without_a_path_read_the_element_itself() -> None:
+    leaf = xml.parse(b"<count>x</count>")
+    with pytest.raises(InvalidContent) as info:
+        xml.integer(leaf)
+    assert info.value.field == "count"
+    assert xml.integer(xml.parse(b"<count>-12</count>")) == -12

@@ -18,6 +18,7 @@ Writing: :func:`render` produces the plain, unindented, one-element-per-line sty
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element
@@ -50,6 +51,7 @@ __all__ = [
 DEFAULT_MAX_BYTES = 256 * 1024
 DEFAULT_MAX_DEPTH = 32
 
+_INTEGER = re.compile(r"[+-]?[0-9]{1,18}")
 _TRUE = frozenset({"true", "1", "yes", "on"})
 # "flase" is what real Hikvision firmware sends in SADP replies (research notes §13.3).
 _FALSE = frozenset({"false", "0", "no", "off", "flase"})
@@ -83,6 +85,8 @@ def parse(
         raise MalformedMessage(f"XML uses a forbidden construct ({type(exc).__name__})") from None
     except SafeET.ParseError as exc:
         raise MalformedMessage(f"XML is not well-formed: {exc}") from None
+    except LookupError:
+        raise MalformedMessage("XML declares an unknown or unusable encoding") from None
     except (ValueError, UnicodeError) as exc:
         raise MalformedMessage(f"XML cannot be decoded: {type(exc).__name__}") from None
     if _depth(root, max_depth) > max_depth:
@@ -100,6 +104,11 @@ def _depth(root: Element, limit: int) -> int:
             return deepest
         stack.extend((sub, depth + 1) for sub in element)
     return deepest
+
+
+def _name(path: tuple[str, ...], element: Element) -> str:
+    """The field a getter was asked for: the last path step, or the element itself when no path was given."""
+    return path[-1] if path else local_name(element.tag)
 
 
 def local_name(tag: str) -> str:
@@ -151,7 +160,8 @@ def optional_text(element: Element, *path: str, max_length: int = 4096) -> str |
         return None
     value = (found.text or "").strip()
     if len(value) > max_length:
-        raise InvalidContent(f"<{path[-1]}> is longer than {max_length} characters", field=path[-1])
+        name = _name(path, found)
+        raise InvalidContent(f"<{name}> is longer than {max_length} characters", field=name)
     return value
 
 
@@ -163,7 +173,7 @@ def text(element: Element, *path: str, max_length: int = 4096) -> str:
     """
     value = optional_text(element, *path, max_length=max_length)
     if value is None:
-        raise InvalidContent(f"<{'/'.join(path)}> is missing", field=path[-1])
+        raise InvalidContent(f"<{'/'.join(path)}> is missing", field=_name(path, element))
     return value
 
 
@@ -178,12 +188,12 @@ def optional_integer(
     raw = optional_text(element, *path, max_length=32)
     if raw is None:
         return None
-    try:
-        value = int(raw, 10)
-    except ValueError:
-        raise InvalidContent(f"<{path[-1]}> is not an integer", field=path[-1]) from None
+    if not _INTEGER.fullmatch(raw):
+        raise InvalidContent(f"<{_name(path, element)}> is not an integer", field=_name(path, element))
+    value = int(raw, 10)
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-        raise InvalidContent(f"<{path[-1]}> must be between {minimum} and {maximum}", field=path[-1])
+        name = _name(path, element)
+        raise InvalidContent(f"<{name}> must be between {minimum} and {maximum}", field=name)
     return value
 
 
@@ -195,7 +205,7 @@ def integer(element: Element, *path: str, minimum: int | None = None, maximum: i
     """
     value = optional_integer(element, *path, minimum=minimum, maximum=maximum)
     if value is None:
-        raise InvalidContent(f"<{'/'.join(path)}> is missing", field=path[-1])
+        raise InvalidContent(f"<{'/'.join(path)}> is missing", field=_name(path, element))
     return value
 
 
@@ -213,7 +223,8 @@ def optional_boolean(element: Element, *path: str) -> bool | None:
         return True
     if lowered in _FALSE:
         return False
-    raise InvalidContent(f"<{path[-1]}> is not a boolean", field=path[-1])
+    name = _name(path, element)
+    raise InvalidContent(f"<{name}> is not a boolean", field=name)
 
 
 def boolean(element: Element, *path: str) -> bool:
@@ -224,7 +235,7 @@ def boolean(element: Element, *path: str) -> bool:
     """
     value = optional_boolean(element, *path)
     if value is None:
-        raise InvalidContent(f"<{'/'.join(path)}> is missing", field=path[-1])
+        raise InvalidContent(f"<{'/'.join(path)}> is missing", field=_name(path, element))
     return value
 
 

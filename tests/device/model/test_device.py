@@ -10,8 +10,7 @@ from camvault.clock import ManualClock
 from camvault.device.model import DeviceModel, Kind, LoginResult, ResetMode, UserLevel
 from camvault.device.model.channels import DetectResult
 from camvault.errors import DeviceRefusal
-
-from .conftest import STRONG, build
+from tests.device.model.conftest import STRONG, build
 
 
 def password_check(candidate: str):  # type: ignore[no-untyped-def]

@@ -160,7 +160,7 @@ def test_playback_uri_parts() -> None:
 
 
 def test_client_variants_of_the_search_request() -> None:
-    # trackIDList (several clients), no searchResultPostion, no metadata: the minimal body real NVRs accept.
+    # trackIDList (several clients), searchResultPosition spelt right, no metadata: the body pyhik sends.
     minimal = (
         b"<CMSearchDescription><searchID>{A1B2}</searchID><trackIDList><trackID>801</trackID></trackIDList>"
         b"<timeSpanList><timeSpan><startTime>2026-09-09T23:11:00Z</startTime><endTime>2026-09-09T23:12:00Z"
@@ -169,7 +169,7 @@ def test_client_variants_of_the_search_request() -> None:
     )
     search = decode(minimal, CMSearchDescription)
     assert search.track_ids == (801,)
-    assert search.search_result_position == 0  # the correct spelling is not the device's
+    assert search.search_result_position == 40  # pyhik spells it correctly; the device reads both
     bare = minimal.replace(b"<trackIDList>", b"").replace(b"</trackIDList>", b"")
     assert decode(bare, CMSearchDescription).track_ids == (801,)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from camvault.device.host import DeviceHost
@@ -21,7 +21,7 @@ from camvault.device.isapi.call import XML_CONTENT_TYPE, Call
 from camvault.device.model import DeviceModel
 from camvault.errors import DeviceRefusal, InvalidContent, MalformedMessage, MessageTooLarge
 from camvault.protocols.isapi.documents import encode
-from camvault.protocols.isapi.status import SUB_STATUS, error_status, http_status_for
+from camvault.protocols.isapi.status import SUB_STATUS, StatusCode, error_status, http_status_for
 
 __all__ = ["ROUTES", "Access", "IsapiFrontEnd", "Route"]
 
@@ -159,7 +159,16 @@ class IsapiFrontEnd:
 
     def _status(self, request: Request, sub_status: str, *, http_status: int | None = None) -> Response:
         document = error_status(request.path, sub_status)
+        status = http_status or http_status_for(sub_status)
+        if document.is_success:
+            # The ISAPI guide files riskPassword under statusCode 1: old firmware accepted a risky password
+            # with a warning. Current firmware refuses it, so the refusal is sent as Invalid Operation.
+            document = replace(
+                document,
+                status_code=StatusCode.INVALID_OPERATION,
+                status_string="Invalid Operation",
+                error_code=None,
+            )
+            status = 400
         body = encode(document, namespace=self.model.firmware.xml_namespace)
-        return Response(
-            http_status or http_status_for(sub_status), [("Content-Type", XML_CONTENT_TYPE)], body
-        )
+        return Response(status, [("Content-Type", XML_CONTENT_TYPE)], body)

@@ -104,6 +104,15 @@ def _track_id(element: Element) -> int:
     return int(raw)
 
 
+def _position(element: Element) -> int:
+    """``searchResultPostion`` (the device's spelling) or ``searchResultPosition`` (pyhik's), default 0."""
+    for name in ("searchResultPostion", "searchResultPosition"):
+        value = xml.optional_integer(element, name, minimum=0)
+        if value is not None:
+            return value
+    return 0
+
+
 @dataclass(frozen=True, slots=True)
 class CMSearchDescription:
     """The recording-search request (``POST /ISAPI/ContentMgmt/search``).
@@ -153,7 +162,7 @@ class CMSearchDescription:
             track_ids=_track_ids(element),
             time_spans=tuple(TimeSpan.from_element(span) for span in spans),
             max_results=xml.integer(element, "maxResults", minimum=1, maximum=100_000),
-            search_result_position=xml.optional_integer(element, "searchResultPostion", minimum=0) or 0,
+            search_result_position=_position(element),
             metadata_descriptors=tuple((sub.text or "").strip() for sub in descriptors),
         )
 
