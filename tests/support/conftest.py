@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import count
@@ -74,7 +74,7 @@ class Vendor:
     serials: Iterator[int] = field(default_factory=lambda: count(1))
 
     def keyring(self) -> PublicKeyring:
-        return self.service._keys.keyring
+        return self.service.keyring
 
     def manufacture(self, serial: str | None = None, *, trust: PublicKeyring | None = None) -> Device:
         number = next(self.serials)
@@ -102,13 +102,21 @@ class Vendor:
             trusted=bundle.as_mapping(),
         )
 
-    def reopen(self, *, policy: PolicyConfig | None = None, two_person_rule: bool = False) -> SupportService:
+    def reopen(
+        self,
+        *,
+        policy: PolicyConfig | None = None,
+        two_person_rule: bool = False,
+        new_code_id: Callable[[], int] | None = None,
+    ) -> SupportService:
+        extra = {} if new_code_id is None else {"new_code_id": new_code_id}
         self.service = SupportService(
             self.store,
             load_vendor_keys(self.key_dir, PASSPHRASE),
             clock=self.clock,
             policy=policy,
             two_person_rule=two_person_rule,
+            **extra,  # type: ignore[arg-type]
         )
         return self.service
 

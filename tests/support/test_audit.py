@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -12,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from camvault.protocols.resetcode import key_id_for
 from camvault.support import audit
 from camvault.support.audit import AuditLog
-from camvault.support.store import SupportStore
+from camvault.support.store import SupportStore, parse_time
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 VENDOR_KEY = Ed25519PrivateKey.from_private_bytes(bytes([7]) * 32)
@@ -96,35 +97,41 @@ def test_deleting_a_row_is_named(log: AuditLog, store: SupportStore) -> None:
     assert "entry 2 is missing" in (report.problem or "")
 
 
-def test_rewriting_the_rest_of_the_chain_is_caught_by_the_signatures(
-    log: AuditLog, store: SupportStore
-) -> None:
-    """An insider edits entry 2 and recomputes every later hash: a consistent chain, but bad signatures."""
+def test_rewriting_the_chain_is_caught_by_signatures(log: AuditLog, store: SupportStore) -> None:
+    """An insider rewrites entry 2 and re-chains everything after it, keeping the old signatures."""
     connection = insider(store)
-    rows = connection.execute("SELECT * FROM audit_entry ORDER BY seq").fetchall()
-    prev_hash = rows[0]["hash"]
-    for row in rows[1:]:
-        details = '{"n":2,"text":"forged"}' if row["seq"] == 2 else row["details"]
-        entry = audit._entry({**dict(row), "details": details})  # type: ignore[arg-type]
-        digest = audit._entry_hash(
-            seq=entry.seq,
-            time=entry.time,
-            actor=entry.actor,
-            action=entry.action,
-            case_id=entry.case_id,
-            details=entry.details,
-            prev_hash=prev_hash,
+    originals = connection.execute("SELECT * FROM audit_entry WHERE seq >= 2 ORDER BY seq").fetchall()
+    connection.execute("DELETE FROM audit_entry WHERE seq >= 2")
+    forger = AuditLog(store)  # the insider has the database, not the vendor key
+    for row in originals:
+        details = {"n": 2, "text": "forged"} if row["seq"] == 2 else json.loads(row["details"])
+        forger.append(
+            time=parse_time(row["time"]),
+            actor=row["actor"],
+            action=row["action"],
+            case_id=row["case_id"],
+            details=details,
         )
         connection.execute(
-            "UPDATE audit_entry SET details = ?, prev_hash = ?, hash = ? WHERE seq = ?",
-            (details, prev_hash, digest, row["seq"]),
+            "UPDATE audit_entry SET key_id = ?, signature = ? WHERE seq = ?",
+            (row["key_id"], row["signature"], row["seq"]),
         )
-        prev_hash = digest
     assert log.verify().ok  # the bare chain cannot tell
     report = log.verify(public_keys=KEYS)
     assert not report.ok
     assert report.first_bad_seq == 2
-    assert "signature" in (report.problem or "")
+    assert "invalid signature" in (report.problem or "")
+
+
+def test_a_chain_signed_by_another_key_is_caught(log: AuditLog, store: SupportStore) -> None:
+    connection = insider(store)
+    connection.execute("DELETE FROM audit_entry WHERE seq >= 2")
+    AuditLog(store, signing_key=Ed25519PrivateKey.generate()).append(
+        time=T0, actor="mallory", action="forged", case_id=None, details={}
+    )
+    report = log.verify(public_keys=KEYS)
+    assert report.first_bad_seq == 2
+    assert "unknown key" in (report.problem or "")
 
 
 def test_stripping_signatures_is_caught(log: AuditLog, store: SupportStore) -> None:

@@ -104,6 +104,12 @@ def test_tampered_keyring_is_refused(tmp_path: Path) -> None:
     keyring_file.write_text("{not json")
     with pytest.raises(ConfigurationError, match="JSON"):
         keys.load_public_keyring(tmp_path / "k")
+    keyring_file.write_text(text)
+    (tmp_path / "k" / "device-ca.crt").write_text(
+        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
+    )
+    with pytest.raises(ConfigurationError, match="not a valid certificate"):
+        keys.load_public_keyring(tmp_path / "k")
 
 
 def test_rotation_promotes_next_and_retires_current(tmp_path: Path) -> None:

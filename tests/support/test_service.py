@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 import logging
 from datetime import timedelta
 
@@ -123,7 +124,7 @@ def test_unreadable_files_make_no_case_but_are_audited(vendor: Vendor, data: byt
     with pytest.raises(error):
         vendor.service.receive_request(data, actor="alice")
     assert vendor.service.list_cases() == []
-    entries = list(vendor.service._audit.entries())
+    entries = vendor.service.audit_entries()
     assert [e.action for e in entries] == ["request_unreadable"]
     assert entries[0].details["bytes"] == len(data)
 
@@ -267,7 +268,7 @@ def test_unknown_case_and_bad_input(vendor: Vendor) -> None:
 
 def test_code_ids_are_never_reused(vendor: Vendor) -> None:
     draws = iter([5, 5, 5, 6])
-    vendor.service._new_code_id = lambda: next(draws)
+    vendor.reopen(new_code_id=lambda: next(draws))
     first = vendor.service.issue_code(approved_case(vendor, vendor.manufacture().export(START)), operator="b")
     second = vendor.service.issue_code(
         approved_case(vendor, vendor.manufacture().export(START)), operator="b"
@@ -285,7 +286,7 @@ def test_rotation_keeps_field_devices_working_and_the_audit_verifiable(vendor: V
     field_device.import_code(issued.typed, START)
     report = vendor.service.verify_audit()
     assert report.ok, report.problem
-    signers = {entry.key_id for entry in vendor.service._audit.entries()}
+    signers = {entry.key_id for entry in vendor.service.audit_entries()}
     assert len(signers) == 2  # entries from before and after the rotation
 
 
@@ -306,7 +307,7 @@ def test_no_secret_in_logs_store_or_audit(vendor: Vendor, caplog: pytest.LogCapt
     issued = vendor.service.issue_code(case_id, operator="bob")
     code = resetcode.decode_code_file(issued.file)
     compact = issued.typed.replace("-", "")
-    signature_forms = [code.signature.hex(), resetcode._b64(code.signature)]
+    signature_forms = [code.signature.hex(), base64.b64encode(code.signature).decode()]
     assert f"case {case_id}: code {issued.code_id}" in caplog.text
     for secret in [issued.typed, compact[:25], compact[-25:], *signature_forms, PASSPHRASE]:
         assert secret not in caplog.text

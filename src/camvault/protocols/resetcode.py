@@ -52,7 +52,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.x509.oid import NameOID
@@ -333,9 +333,13 @@ def certificate_from_pem(pem: str | bytes) -> x509.Certificate:
     """
     raw = pem.encode("utf-8") if isinstance(pem, str) else pem
     try:
-        return x509.load_pem_x509_certificate(raw)
-    except ValueError:
+        certificate = x509.load_pem_x509_certificate(raw)
+        # cryptography parses some fields lazily; touch them all so a damaged one fails here, not later.
+        _ = (certificate.subject, certificate.issuer, certificate.extensions, certificate.signature)
+        _ = (certificate.not_valid_before_utc, certificate.not_valid_after_utc, certificate.public_key())
+    except (ValueError, UnsupportedAlgorithm, x509.InvalidVersion):
         raise InvalidContent("not a valid PEM certificate", field="certificate") from None
+    return certificate
 
 
 def certificate_fingerprint(certificate: x509.Certificate) -> str:

@@ -33,7 +33,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from camvault.errors import ConfigurationError, CryptoError
+from camvault.errors import ConfigurationError, CryptoError, InvalidContent
 from camvault.protocols import resetcode
 
 __all__ = [
@@ -182,7 +182,10 @@ def load_public_keyring(directory: Path) -> PublicKeyring:
         raise ConfigurationError(f"{path} is not a valid keyring ({type(exc).__name__})") from None
     if document.get("format") != _KEYRING_FORMAT or document.get("version") != 1:
         raise ConfigurationError(f"{path} is not a version 1 camvault keyring")
-    certificate = resetcode.certificate_from_pem(_read_private(directory / _CA_CERT_FILE))
+    try:
+        certificate = resetcode.certificate_from_pem(_read_private(directory / _CA_CERT_FILE))
+    except InvalidContent:
+        raise ConfigurationError(f"{directory / _CA_CERT_FILE} is not a valid certificate") from None
     roles = [info.role for info in infos]
     if roles.count("current") != 1 or roles.count("next") != 1:
         raise ConfigurationError(f"{path} must list exactly one current and one next reset key")

@@ -28,7 +28,7 @@ from camvault.clock import Clock
 from camvault.errors import ProtocolError, RequestRejected, SignatureError
 from camvault.protocols import resetcode
 from camvault.support.audit import AuditEntry, AuditLog, AuditReport
-from camvault.support.keys import VendorKeys
+from camvault.support.keys import PublicKeyring, VendorKeys
 from camvault.support.policy import PolicyConfig, Refusal, RequestHistory, check_issuable, evaluate_request
 from camvault.support.store import (
     Case,
@@ -377,6 +377,15 @@ class SupportService:
         return entry
 
     # reading ---------------------------------------------------------------------------------------------
+
+    @property
+    def keyring(self) -> PublicKeyring:
+        """Return the public keyring the service works with (device CA, reset keys by role)."""
+        return self._keys.keyring
+
+    def audit_entries(self, *, case_id: int | None = None) -> list[AuditEntry]:
+        """Return the audit entries in order, optionally only those about one case."""
+        return list(self._audit.entries(case_id=case_id))
 
     def list_cases(self, *, status: CaseStatus | None = None) -> list[Case]:
         """Return the newest cases first."""
