@@ -6,6 +6,7 @@ import typer
 
 from camvault import __version__
 from camvault.cli.support import support_app
+from camvault.cli.vault import vault_app
 
 app = typer.Typer(
     name="camvault",
@@ -15,6 +16,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(support_app, name="support")
+app.add_typer(vault_app, name="vault")
 
 
 def _version(value: bool) -> None:

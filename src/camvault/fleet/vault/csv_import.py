@@ -28,6 +28,7 @@ import csv
 import io
 import ipaddress
 import re
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Final
@@ -292,7 +293,7 @@ def _check_row(line: int, values: dict[str, str]) -> list[RowProblem]:
             problems.append(RowProblem(line, name, "starts like a spreadsheet formula; refused"))
         elif len(value) > _MAX_CELL:
             problems.append(RowProblem(line, name, f"longer than {_MAX_CELL} characters"))
-        elif not stripped.isprintable():
+        elif _has_control_characters(stripped, multiline=name == "notes"):
             problems.append(RowProblem(line, name, "contains control characters"))
         else:
             values[name] = stripped
@@ -306,6 +307,11 @@ def _check_row(line: int, values: dict[str, str]) -> list[RowProblem]:
     if not problems:
         problems.extend(_check_identity(line, values))
     return problems
+
+
+def _has_control_characters(value: str, *, multiline: bool) -> bool:
+    allowed = "\r\n\t" if multiline else ""
+    return any(unicodedata.category(char) == "Cc" and char not in allowed for char in value)
 
 
 def _check_identity(line: int, values: dict[str, str]) -> list[RowProblem]:

@@ -98,10 +98,11 @@ def read_key_file(path: Path) -> str:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise ConfigurationError(f"cannot open key file {path}: {exc.strerror}") from None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        _check_key_file(path, info)
-        data = handle.read(MAX_KEY_FILE_BYTES + 1)
+    try:
+        _check_key_file(path, os.fstat(fd))
+        data = _read_at_most(fd, MAX_KEY_FILE_BYTES + 1)
+    finally:
+        os.close(fd)
     if len(data) > MAX_KEY_FILE_BYTES:
         raise ConfigurationError(f"key file {path} is larger than {MAX_KEY_FILE_BYTES} bytes")
     try:
@@ -115,6 +116,18 @@ def read_key_file(path: Path) -> str:
     if not text:
         raise ConfigurationError(f"key file {path} is empty")
     return text
+
+
+def _read_at_most(fd: int, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    remaining = limit
+    while remaining > 0:
+        chunk = os.read(fd, remaining)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
 
 
 def _check_key_file(path: Path, info: os.stat_result) -> None:
