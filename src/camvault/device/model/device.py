@@ -35,6 +35,7 @@ from camvault.device.model.channels import Channel, ChannelProtocol, ChannelStat
 from camvault.device.model.identity import Firmware, Identity, Kind, ProductLine
 from camvault.device.model.lockout import LockSettings, LockStatus, LockTracker
 from camvault.device.model.recordings import RecordingLog, Segment, track_id
+from camvault.device.model.recovery import RecoveryState
 from camvault.device.model.sessions import LoginChallenge, Session, SessionRegistry, SessionSettings
 from camvault.errors import DeviceRefusal
 
@@ -147,6 +148,7 @@ class DeviceModel:
         self.boot_time = self.rtc.now()
         self.lock = LockTracker(self.settings.lock)
         self.sessions = SessionRegistry(SessionSettings())
+        self.recovery = RecoveryState(rng)
         self._activation_secrets: OrderedDict[str, tuple[str, float]] = OrderedDict()
         self.revision = 0
         self._factory_accounts()
@@ -192,6 +194,7 @@ class DeviceModel:
         self.lock.clear()
         self.sessions.clear()
         self._activation_secrets.clear()
+        self.recovery.drop_volatile()
 
     # ------------------------------------------------------------------ activation (§7)
 
@@ -444,8 +447,8 @@ class DeviceModel:
         """Change a user: the administrator may change anyone; another user only their own password.
 
         A changed password ends that user's other sessions (``keep_session`` names the one that made the
-        change, which survives). Changing the administrator's password invalidates recovery material that
-        depends on it (the front ends' recovery hooks watch :attr:`revision`).
+        change, which survives). Changing the administrator's password invalidates the exported GUID file
+        (§12.4).
 
         Args:
             actor: the authenticated account making the change.
@@ -494,6 +497,8 @@ class DeviceModel:
             target.enabled = enabled
         if password is not None:
             target.set_password(password, self.now(), factory_default=self.factory_password)
+            if target.is_admin:
+                self.recovery.invalidate_guid()
             self.sessions.close_where(lambda s: s.user_id == target.id and s.session_id != keep_session)
         if enabled is False:
             self.sessions.close_where(lambda s: s.user_id == target.id)
@@ -534,6 +539,7 @@ class DeviceModel:
         check_device_password(password, ADMIN_NAME)
         admin = self.accounts[ADMIN_ID]
         admin.set_password(password, self.now(), factory_default=self.factory_password)
+        self.recovery.invalidate_guid()
         self.sessions.clear()
         self.lock.clear()
         self._changed()
@@ -590,8 +596,10 @@ class DeviceModel:
         if mode is ResetMode.BASIC:
             self.accounts = kept_accounts
             self.activated = was_active
+            self.recovery.drop_volatile()
         else:
             self._factory_accounts()
+            self.recovery.clear()
         self._changed()
 
     # ------------------------------------------------------------------ NVR channels (§4.4)
@@ -745,6 +753,7 @@ class DeviceModel:
                 for channel in sorted(self.channels.values(), key=lambda c: c.id)
             ],
             "recordings": self.recordings.to_snapshot(),
+            "recovery": self.recovery.to_snapshot(),
             "saved_at": self.now().isoformat(),
         }
 
@@ -792,5 +801,6 @@ class DeviceModel:
             for item in data["channels"]
         }
         self.recordings = RecordingLog.from_snapshot(data["recordings"])
+        self.recovery.load_snapshot(data.get("recovery"))
         # Whatever was recording when the state was saved stopped when the power went.
         self.recordings.stop_all(datetime.fromisoformat(data["saved_at"]))
