@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from camvault import __version__
+from camvault.cli.demo import demo
+from camvault.cli.lab import lab_app
 from camvault.cli.support import support_app
 from camvault.cli.vault import vault_app
 
@@ -15,6 +17,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(lab_app, name="lab")
 app.add_typer(support_app, name="support")
 app.add_typer(vault_app, name="vault")
 
@@ -32,6 +35,9 @@ def _root(
     ),
 ) -> None:
     """Get back into, and keep control of, the accounts on surveillance devices."""
+
+
+app.command("demo")(demo)
 
 
 def main() -> None:

@@ -13,11 +13,13 @@ Recordings: ``POST /ISAPI/ContentMgmt/search`` with a ``CMSearchDescription`` pa
 
 from __future__ import annotations
 
+import re
+
 from camvault.device.http import Response
 from camvault.device.isapi.call import Call
 from camvault.device.model import ChannelProtocol, DetectResult
 from camvault.device.model.recordings import Segment, clip_bytes
-from camvault.errors import DeviceRefusal, InvalidContent
+from camvault.errors import DeviceRefusal, InvalidContent, MalformedMessage
 from camvault.protocols.isapi.documents import (
     ChanDetectResult,
     CMSearchDescription,
@@ -32,6 +34,7 @@ from camvault.protocols.isapi.documents import (
     SearchStatus,
     SourceInputPortDescriptor,
     TimeSpan,
+    decode,
 )
 
 __all__ = [
@@ -46,6 +49,7 @@ __all__ = [
 ]
 
 MAX_PAGE = 100
+MAX_DOWNLOAD_REQUEST = 8 * 1024
 
 _DETECT = {
     DetectResult.CONNECT: ChanDetectResult.CONNECT,
@@ -232,15 +236,33 @@ def search(call: Call) -> Response:
     )
 
 
+_BARE_AMPERSAND = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});)")
+
+
+def _download_request(call: Call) -> DownloadRequest:
+    """Parse the body, tolerating the unescaped ``&`` that clients put in the URI (pyhik does).
+
+    Device firmware parses this body leniently, and real clients rely on it; the body is re-read with bare
+    ampersands escaped, still through the bounded, hostile-input-safe parser.
+    """
+    try:
+        return call.document(DownloadRequest)
+    except MalformedMessage:
+        escaped = _BARE_AMPERSAND.sub(b"&amp;", call.request.body[:MAX_DOWNLOAD_REQUEST])
+        return decode(escaped, DownloadRequest, max_bytes=MAX_DOWNLOAD_REQUEST)
+
+
 def download(call: Call) -> Response:
     """``GET``/``POST /ISAPI/ContentMgmt/download``: the clip a playback URI names."""
-    request = call.document(DownloadRequest)
+    request = _download_request(call)
     try:
         uri = PlaybackUri.parse(request.playback_uri)
     except InvalidContent:
         raise DeviceRefusal("badParameters", "the playback URI is not one this device issued") from None
     segments = call.model.search_recordings([uri.track_id], uri.start, uri.end)
-    segment = next((s for s in segments if s.start == uri.start and s.end == uri.end), None)
-    if segment is None:
+    # The segment still being written has grown since the search; serve it up to the URI's end time.
+    found = next((s for s in segments if s.start == uri.start and s.end >= uri.end), None)
+    if found is None:
         raise DeviceRefusal("invalidOperation", "no recording matches that playback URI")
+    segment = Segment(found.track, found.start, uri.end)
     return call.binary(clip_bytes(call.model.identity.serial, segment), f"{segment.name}.mp4")

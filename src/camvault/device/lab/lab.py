@@ -41,6 +41,7 @@ RESET_HOLD_SECONDS = 10.0
 """How long the reset button must be held for a factory reset (vendor instructions say 10-15 s, §14.3)."""
 
 SAVE_INTERVAL = 0.5
+LAB_FACTS = "lab"
 
 FrontEndFactory = Callable[["LabDevice"], Handler]
 
@@ -110,13 +111,12 @@ class LabDevice:
         return self.faults.decide(request) if self.faults is not None else None
 
     def spec_record(self) -> dict[str, Any]:
-        """Lab-level facts saved alongside the state."""
-        return {
-            "address": self.address,
-            "http_port": self.http_port,
-            "recorded_password": self.recorded_password,
-            "links": list(self.links),
-        }
+        """Public lab-level facts saved beside the state (the recorded password is sealed with the state)."""
+        return {"address": self.address, "http_port": self.http_port, "links": list(self.links)}
+
+    def sealed_record(self) -> dict[str, Any]:
+        """Everything saved sealed: the device state and what the installer recorded."""
+        return {**self.model.to_snapshot(), LAB_FACTS: {"recorded_password": self.recorded_password}}
 
 
 class Lab:
@@ -276,14 +276,16 @@ class Lab:
         for row in stored:
             identity = identity_from_dict(row.identity)
             model = DeviceModel(identity, clock=self.clock, rng=self._rng)
-            model.restore_snapshot(row.state)
+            state = dict(row.state)
+            facts = state.pop(LAB_FACTS, {})
+            model.restore_snapshot(state)
             spec = row.spec
             device = LabDevice(
                 row.label,
                 model,
                 str(spec["address"]),
                 int(spec["http_port"]),
-                spec.get("recorded_password"),
+                facts.get("recorded_password"),
                 tuple(spec.get("links", ())),
                 lab=self,
                 saved_revision=model.revision,

@@ -88,6 +88,7 @@ __all__ = [
     "export_guid_file",
     "normalise_answer",
     "parse_guid_file",
+    "record_failed_proof",
     "recovery_supported",
     "reset_with_answers",
     "reset_with_guid_file",
@@ -468,6 +469,19 @@ def confirm_password(model: DeviceModel, actor: Account, password: str | None, *
     if locked is not None:
         return locked
     return _judge(model, source, actor.password.matches(password), recovery=False)
+
+
+def record_failed_proof(model: DeviceModel, *, source: str, recovery: bool) -> Verdict:
+    """Count a request whose encrypted secret does not decrypt as a failed attempt.
+
+    Under ``security=1`` the key comes from the password (or the recovery challenge), so a field that does
+    not decrypt is a wrong password in disguise; not counting it would turn the decryption into an
+    unlimited password oracle. While the source is locked the attempt restarts the lock.
+    """
+    locked = _refuse_if_locked(model, source)
+    if locked is not None:
+        return locked
+    return _judge(model, source, False, recovery=recovery)
 
 
 def _require_admin(actor: Account) -> None:

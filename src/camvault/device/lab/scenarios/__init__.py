@@ -1,0 +1,1 @@
+"""Scenario files shipped with camvault (the demo lab)."""
