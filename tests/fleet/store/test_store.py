@@ -96,11 +96,12 @@ def test_a_write_transaction_excludes_other_writers_from_its_begin(database_url:
         waiter.close()
 
 
-def test_readonly_transactions_refuse_writes_on_postgres(store: Store) -> None:
-    if store.dialect != "postgresql":
-        pytest.skip("SQLite has no per-transaction read-only mode")
-    with pytest.raises(StoreError), store.transaction(readonly=True) as conn:
-        conn.execute(insert(vault_audit).values(_audit_row("ro")))
+@pytest.mark.postgres
+def test_readonly_transactions_refuse_writes_on_postgres(postgres_url: str) -> None:
+    with Store.open(postgres_url) as store:
+        with pytest.raises(StoreError), store.transaction(readonly=True) as conn:
+            conn.execute(insert(vault_audit).values(_audit_row("ro")))
+        assert _count(store) == 0
 
 
 def test_store_url_and_repr_hide_the_password(store: Store) -> None:

@@ -390,3 +390,13 @@ def test_any_credential_round_trips(
     with sqlite_store.transaction() as conn:
         stored = sqlite_vault.put(conn, REF, password, username=username)
         assert sqlite_vault.get(conn, REF, stored.version).secret == Secret(username, password)
+
+
+def test_changes_outside_a_transaction_are_refused(vault: Vault, store: Store) -> None:
+    with store.engine.connect() as conn:
+        with pytest.raises(VaultError, match="inside a transaction"):
+            vault.stage(conn, REF, PLANTED, username="admin")
+        with pytest.raises(VaultError, match="inside a transaction"):
+            vault.promote(conn, REF, 1)
+        with pytest.raises(VaultError, match="inside a transaction"):
+            vault.discard(conn, REF, 1)

@@ -141,6 +141,12 @@ def _os_user() -> str:
         return f"uid:{os.getuid()}"
 
 
+def _require_transaction(conn: Connection) -> None:
+    """Refuse a connection outside a transaction: its writes would be lost, or committed piecemeal."""
+    if not conn.in_transaction():
+        raise VaultError("vault changes need a connection inside a transaction (use Store.transaction())")
+
+
 def _vault_row(conn: Connection) -> Row[Any] | None:
     rows = conn.execute(select(vault)).all()
     if len(rows) > 1:
@@ -471,6 +477,7 @@ class Vault:
         Raises:
             VaultError: malformed reference, username, password or note.
         """
+        _require_transaction(conn)
         check_ref(ref)
         _check_credential(username, secret)
         _check_note(note)
@@ -514,6 +521,7 @@ class Vault:
             VaultError: the version is not staged.
             VaultIntegrityError: the staged version does not authenticate.
         """
+        _require_transaction(conn)
         row = self._row(conn, ref, version)
         if row.state != SecretState.STAGED.value:
             raise VaultError(f"{ref} version {version} is {row.state}; only a staged version can be promoted")
@@ -539,6 +547,7 @@ class Vault:
             SecretNotFound: no such version.
             VaultError: the version is not staged.
         """
+        _require_transaction(conn)
         row = self._row(conn, ref, version)
         if row.state != SecretState.STAGED.value:
             raise VaultError(
