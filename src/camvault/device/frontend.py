@@ -11,8 +11,9 @@ import secrets
 
 from camvault.device.host import DeviceHost
 from camvault.device.http import Request, Response
-from camvault.device.isapi.app import IsapiFrontEnd
+from camvault.device.isapi.app import ROUTES, IsapiFrontEnd
 from camvault.device.isapi.auth import Authenticator
+from camvault.device.isapi.recovery import RECOVERY_ROUTES
 from camvault.device.model import DeviceModel
 
 __all__ = ["DeviceFrontEnd"]
@@ -36,7 +37,7 @@ class DeviceFrontEnd:
         self.model = model
         self.host = host
         self.authenticator = Authenticator(model, secrets.token_bytes(32))
-        self.isapi = IsapiFrontEnd(model, host, self.authenticator)
+        self.isapi = IsapiFrontEnd(model, host, self.authenticator, ROUTES + RECOVERY_ROUTES)
 
     async def __call__(self, request: Request) -> Response:
         """Answer one request."""

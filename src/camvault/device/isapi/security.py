@@ -13,6 +13,7 @@ from camvault.device.http import Response
 from camvault.device.isapi.call import KEY_ITERATIONS, Call
 from camvault.device.model import Account
 from camvault.device.model import UserLevel as ModelLevel
+from camvault.device.model.recovery import recovery_supported
 from camvault.errors import DeviceRefusal
 from camvault.protocols.isapi import session_login as session_proof
 from camvault.protocols.isapi.documents import (
@@ -311,14 +312,14 @@ def security_capabilities(call: Call) -> Response:
             is_support_onvif_user_management=True,
             is_support_config_file_import=True,
             is_support_config_file_export=True,
-            is_support_security_question_config=False,
+            is_support_security_question_config=recovery_supported(model.firmware),
             is_support_security_email=False,
             login_password_length=IntRange(8, 16),
             security_answer_length=IntRange(1, 128),
             cfg_file_secret_key_length=IntRange(0, 32),
             is_irreversible=True,
             salt=model.identity.salt,
-            is_support_guid_file_data_export=False,
+            is_support_guid_file_data_export=recovery_supported(model.firmware),
         )
     )
 
