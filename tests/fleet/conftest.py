@@ -98,6 +98,14 @@ def _run(command: list[str]) -> None:
         raise RuntimeError(f"{command[0]} failed ({result.returncode}): {result.stderr.strip()}")
 
 
+def _start(command: list[str], log: Path) -> None:
+    try:
+        _run(command)
+    except RuntimeError as exc:
+        tail = log.read_text(encoding="utf-8", errors="replace")[-2000:] if log.exists() else ""
+        raise RuntimeError(f"{exc}\nserver log:\n{tail}") from None
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     bin_dir = _postgres_bin()
@@ -139,7 +147,7 @@ def postgres_server() -> Iterator[PostgresServer]:
             f"-c listen_addresses=127.0.0.1 -p {port} -k {root} "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         )
-        _run(
+        _start(
             [
                 str(bin_dir / "pg_ctl"),
                 "-D",
@@ -152,7 +160,8 @@ def postgres_server() -> Iterator[PostgresServer]:
                 "-t",
                 str(START_TIMEOUT),
                 "start",
-            ]
+            ],
+            root / "server.log",
         )
         started = True
         yield PostgresServer("127.0.0.1", port, SUPERUSER, password, data_dir)
