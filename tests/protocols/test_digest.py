@@ -585,3 +585,21 @@ def test_stray_surrogates_fail_verification_instead_of_crashing() -> None:
     received = digest.parse_authorization(RFC2617_AUTHORIZATION.replace("/dir/index.html", "/dir/\udc80"))
     assert isinstance(received, DigestAuthorization)
     assert not digest.verify(received, method="GET", ha1=digest.ha1("Mufasa", "testrealm@host.com", "x"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x2FF), max_size=40))
+def test_fast_and_careful_quoted_string_readers_agree(inner: str) -> None:
+    text = '"' + inner.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    fast, careful = digest._Scanner(text), digest._Scanner(text)
+    try:
+        expected: object = careful._quoted_string_slowly()
+    except MalformedMessage:
+        expected = MalformedMessage
+    try:
+        got: object = fast.quoted_string()
+    except MalformedMessage:
+        got = MalformedMessage
+    assert got == expected
+    if expected is not MalformedMessage:
+        assert fast.pos == careful.pos

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from camvault.cli import aio
 from camvault.cli.lab import console, show_lab
 from camvault.device.lab.runner import RunningLab, run_lab
 from camvault.device.lab.scenario import parse_scenario
@@ -40,7 +40,7 @@ def demo(
         show_lab(running)
 
     try:
-        asyncio.run(run_lab(state, scenario=scenario, manifest_path=state / "manifest.json", on_ready=ready))
+        aio.run(run_lab(state, scenario=scenario, manifest_path=state / "manifest.json", on_ready=ready))
     except CamvaultError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(code=1) from None

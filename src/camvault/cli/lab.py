@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from camvault.cli import aio
 from camvault.device.lab.control import read_control_file
 from camvault.device.lab.runner import RunningLab, credentials_path, run_lab
 from camvault.device.lab.scenario import LabSettings, Scenario, generated_scenario, load_scenario
@@ -69,7 +69,7 @@ def run(
         show_lab(running)
 
     try:
-        asyncio.run(
+        aio.run(
             run_lab(
                 state_dir, scenario=chosen, manifest_path=manifest_path, settings=settings, on_ready=ready
             )

@@ -71,6 +71,11 @@ _TOKEN68_CHAR = frozenset("-._~+/0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijk
 # SP and HTAB per RFC 7230; CR and LF too, so that a value still holding obs-fold line breaks parses.
 _WHITESPACE = frozenset(" \t\r\n")
 _NC_PATTERN = re.compile(r"[0-9a-fA-F]{8}")
+_TOKEN_RUN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# A well-formed quoted-string (RFC 7230 qdtext / quoted-pair, no control characters but HTAB): the fast path.
+_QUOTED_FAST = re.compile(r'"((?:[^"\\\x00-\x08\x0a-\x1f\x7f]|\\[^\x00-\x08\x0a-\x1f\x7f])*)"')
+_ESCAPED_PAIR = re.compile(r"\\(.)", re.S)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _MAX_NC = 0xFFFFFFFF
 _MAX_BASIC_FIELD = 1024
 
@@ -286,7 +291,7 @@ def verify(authorization: DigestAuthorization, *, method: str, ha1: str, uri: st
 
 
 def _quote(value: str, name: str) -> str:
-    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+    if _CONTROL.search(value):
         raise InvalidContent(f"{name} contains a control character", field=name)
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -532,14 +537,22 @@ class _Scanner:
             self.pos += 1
 
     def token(self) -> str:
-        start = self.pos
-        while self.pos < len(self.text) and self.text[self.pos] in _TCHAR:
-            self.pos += 1
-        if self.pos == start:
-            raise MalformedMessage(f"expected a token at position {start}")
-        return self.text[start : self.pos]
+        match = _TOKEN_RUN.match(self.text, self.pos)
+        if match is None:
+            raise MalformedMessage(f"expected a token at position {self.pos}")
+        self.pos = match.end()
+        return match.group()
 
     def quoted_string(self) -> str:
+        match = _QUOTED_FAST.match(self.text, self.pos)
+        if match is not None:
+            self.pos = match.end()
+            inner = match.group(1)
+            return _ESCAPED_PAIR.sub(r"\1", inner) if "\\" in inner else inner
+        return self._quoted_string_slowly()
+
+    def _quoted_string_slowly(self) -> str:
+        """The character-by-character reading, kept for precise errors on malformed input."""
         self.pos += 1  # the opening quote
         out: list[str] = []
         while self.pos < len(self.text):

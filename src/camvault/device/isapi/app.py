@@ -8,6 +8,7 @@ case-insensitively, as the captured firmware does (``/ISAPI/System/deviceinfo`` 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -106,6 +107,23 @@ ROUTES: tuple[Route, ...] = (
 )
 
 
+_REGEX_SYNTAX = frozenset("()[]{}\\*+?|^$.")
+
+
+@functools.cache
+def _index(routes: tuple[Route, ...]) -> tuple[dict[str, list[Route]], list[Route]]:
+    """Split routes into literal paths (looked up directly) and patterns (matched in order)."""
+    exact: dict[str, list[Route]] = {}
+    patterned: list[Route] = []
+    for route in routes:
+        literal = route.pattern.pattern[1:-1]
+        if not _REGEX_SYNTAX.intersection(literal):
+            exact.setdefault(literal, []).append(route)
+        else:
+            patterned.append(route)
+    return exact, patterned
+
+
 class IsapiFrontEnd:
     """Answer ISAPI requests for one device.
 
@@ -127,11 +145,18 @@ class IsapiFrontEnd:
         self.host = host
         self.auth = authenticator
         self.routes = routes
+        self._exact, self._patterned = _index(routes)
+
+    def _match(self, path: str) -> list[tuple[Route, re.Match[str]]]:
+        exact = self._exact.get(path)
+        if exact is not None:
+            return [(route, found) for route in exact if (found := route.pattern.match(path))]
+        return [(route, found) for route in self._patterned if (found := route.pattern.match(path))]
 
     def handle(self, request: Request) -> Response:
         """Route, authenticate, handle and render one request."""
         path = request.path.lower().rstrip("/") or "/"
-        matched = [(route, found) for route in self.routes if (found := route.pattern.match(path))]
+        matched = self._match(path)
         if not matched:
             return self._status(request, "notSupport", http_status=404)
         candidates = [(route, found) for route, found in matched if route.method == request.method]

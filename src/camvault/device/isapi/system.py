@@ -13,10 +13,11 @@ and imports it on the same model only (see :mod:`camvault.device.model.configura
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from weakref import WeakKeyDictionary
 
 from camvault.device.http import Response
-from camvault.device.isapi.call import Call
-from camvault.device.model import Kind, ResetMode, configuration
+from camvault.device.isapi.call import XML_CONTENT_TYPE, Call
+from camvault.device.model import DeviceModel, Kind, ResetMode, configuration
 from camvault.errors import CryptoError, DeviceRefusal, ProtocolError
 from camvault.protocols import xml
 from camvault.protocols.isapi import activation
@@ -29,6 +30,7 @@ from camvault.protocols.isapi.documents import (
     DeviceInfoUpdate,
     Time,
     TimeMode,
+    encode,
 )
 
 __all__ = [
@@ -113,9 +115,20 @@ def _device_info(call: Call) -> DeviceInfo:
     )
 
 
+_DEVICE_INFO: WeakKeyDictionary[DeviceModel, tuple[int, bytes]] = WeakKeyDictionary()
+
+
 def device_info(call: Call) -> Response:
-    """``GET /ISAPI/System/deviceInfo``."""
-    return call.reply(_device_info(call))
+    """``GET /ISAPI/System/deviceInfo``, rendered once per change of the device's state.
+
+    It is the call every client makes first and most (pyhik, hikvisionapi, NVR agents, the fleet), so its
+    document is cached per device and revision.
+    """
+    cached = _DEVICE_INFO.get(call.model)
+    if cached is None or cached[0] != call.model.revision:
+        cached = (call.model.revision, encode(_device_info(call), namespace=call.namespace))
+        _DEVICE_INFO[call.model] = cached
+    return Response(200, [("Content-Type", XML_CONTENT_TYPE)], cached[1])
 
 
 def put_device_info(call: Call) -> Response:

@@ -52,8 +52,11 @@ class ControlServer:
         return f"http://{self.server.host}:{self.server.port}"
 
     async def start(self) -> None:
-        """Listen, and write ``control.json`` (URL and token) with mode 0600."""
+        """Listen (call :meth:`announce` once the lab is ready to be found)."""
         await self.server.start()
+
+    def announce(self) -> None:
+        """Write ``control.json`` (URL, token, pid) with mode 0600: the signal that the lab is up."""
         path = self.lab.state_dir / CONTROL_FILE
         path.unlink(missing_ok=True)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

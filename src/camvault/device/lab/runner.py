@@ -101,6 +101,7 @@ async def start_lab(
         raise
     running = RunningLab(lab, control, manifest_path)
     running.write_manifest()
+    control.announce()
     return running
 
 

@@ -1,0 +1,1 @@
+"""Speed and memory figures; run ``python -m benchmarks [name]`` (``make bench`` runs them all)."""
