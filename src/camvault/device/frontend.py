@@ -1,8 +1,9 @@
 """A device's whole HTTP face: ISAPI, the web pages and ONVIF, on one port as on real devices.
 
-:class:`DeviceFrontEnd` dispatches by path: ``/ISAPI/`` and ``/SDK/`` go to the ISAPI front end, ``/onvif/``
-to the ONVIF device service, everything else to the web pages. ``GET /`` answers the page real firmware
-serves, whose script sends the browser to ``/doc/page/login.asp?_<ms>`` (research notes §1).
+:class:`DeviceFrontEnd` dispatches by path: ``/ISAPI/`` and ``/SDK/`` go to the ISAPI front end (after the
+web pages' CSRF check, which only concerns browser requests), ``/onvif/`` to the ONVIF device service,
+``/doc/`` to the web pages and their files. ``GET /`` answers the page real firmware serves, whose script
+sends the browser to ``/doc/page/login.asp?_<ms>`` (research notes §1).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from camvault.device.isapi.app import ROUTES, IsapiFrontEnd
 from camvault.device.isapi.auth import Authenticator
 from camvault.device.isapi.recovery import RECOVERY_ROUTES
 from camvault.device.model import DeviceModel
+from camvault.device.web import CsrfGuard, WebPages, finish_response, refusal
 
 __all__ = ["DeviceFrontEnd"]
 
@@ -38,12 +40,18 @@ class DeviceFrontEnd:
         self.host = host
         self.authenticator = Authenticator(model, secrets.token_bytes(32))
         self.isapi = IsapiFrontEnd(model, host, self.authenticator, ROUTES + RECOVERY_ROUTES)
+        self.csrf = CsrfGuard(model, secrets.token_bytes(32))
+        self.web = WebPages(model, self.csrf)
 
     async def __call__(self, request: Request) -> Response:
         """Answer one request."""
         path = request.path.lower()
         if path.startswith(("/isapi/", "/sdk/")):
-            return self.isapi.handle(request)
+            if not self.csrf.check(request).allowed:
+                return refusal(request, self.model.firmware.xml_namespace)
+            return finish_response(self.isapi.handle(request), request)
+        if path.startswith("/doc/"):
+            return self.web.handle(request)
         if path in ("/", "/index.asp", "/index.html"):
             return Response(200, [("Content-Type", "text/html")], LANDING_PAGE)
         return Response(404, [("Content-Type", "text/html")], b"<html><body>404 Not Found</body></html>")
