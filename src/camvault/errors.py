@@ -31,6 +31,7 @@ Every exception camvault raises on purpose derives from :class:`CamvaultError`::
     ├── JournalError                the rotation journal is inconsistent
     ├── InventoryError              the inventory cannot satisfy the request (unknown device, duplicate)
     └── SupportError                the vendor-support service refused or failed
+        ├── CaseNotFound            no support case with that id
         ├── RequestRejected         a reset request breaks the support policy
         └── ResetCodeInvalid        a reset code is forged, expired, used, or for another device/request
 
@@ -210,6 +211,16 @@ class InventoryError(CamvaultError):
 
 class SupportError(CamvaultError):
     """The vendor-support service refused or failed."""
+
+
+class CaseNotFound(SupportError):
+    """No support case has that id.
+
+    Attributes:
+        reason: always ``"unknown_case"`` (the code the API and CLI report).
+    """
+
+    reason = "unknown_case"
 
 
 class RequestRejected(SupportError):

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from camvault.errors import MalformedMessage, MessageTooLarge, RequestRejected, ResetCodeInvalid
+from camvault.errors import CaseNotFound, MalformedMessage, MessageTooLarge, RequestRejected, ResetCodeInvalid
 from camvault.protocols import resetcode
 from camvault.support.keys import init_keys, load_public_keyring, rotate_keys
 from camvault.support.policy import PolicyConfig
@@ -254,7 +254,7 @@ def test_a_case_is_issued_once(vendor: Vendor) -> None:
 
 
 def test_unknown_case_and_bad_input(vendor: Vendor) -> None:
-    with pytest.raises(RequestRejected) as caught:
+    with pytest.raises(CaseNotFound) as caught:
         vendor.service.show_case(404)
     assert caught.value.reason == "unknown_case"
     case = vendor.service.receive_request(vendor.manufacture().export(START), actor="alice")

@@ -27,7 +27,7 @@ import platformdirs
 import typer
 
 from camvault.clock import SystemClock
-from camvault.errors import CamvaultError, ConfigurationError, RequestRejected
+from camvault.errors import CamvaultError, CaseNotFound, ConfigurationError, RequestRejected
 from camvault.protocols.resetcode import MAX_REQUEST_FILE_BYTES
 from camvault.support import keys as vendor_keys
 from camvault.support.audit import AuditLog
@@ -350,7 +350,7 @@ def audit_verify(
 def _errors() -> Iterator[None]:
     try:
         yield
-    except RequestRejected as exc:
+    except (RequestRejected, CaseNotFound) as exc:
         typer.echo(f"refused ({exc.reason}): {exc}", err=True)
         raise typer.Exit(1) from None
     except CamvaultError as exc:

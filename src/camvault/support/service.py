@@ -205,7 +205,7 @@ class SupportService:
         """Record how an operator verified that the requester owns the device (free text).
 
         Raises:
-            RequestRejected: ``unknown_case``, ``wrong_status`` (not ``verified``), or ``invalid_input``.
+            CaseNotFound: no such case. RequestRejected: ``wrong_status`` (not ``verified``), or ``invalid_input``.
         """
         operator, note = _name(operator, "operator"), _note(note)
         now = self._clock.now()
@@ -226,7 +226,7 @@ class SupportService:
         """Approve a verified case whose ownership check is recorded.
 
         Raises:
-            RequestRejected: ``unknown_case``, ``wrong_status``, ``ownership_not_verified``,
+            CaseNotFound: no such case. RequestRejected: ``wrong_status``, ``ownership_not_verified``,
                 ``two_person_rule``, or a policy reason (``reported_stolen``, ``expired``; the case is then
                 refused as well).
         """
@@ -261,7 +261,7 @@ class SupportService:
         """Refuse a case that is not yet issued, with the operator's reason (free text).
 
         Raises:
-            RequestRejected: ``unknown_case``, ``wrong_status`` or ``invalid_input``.
+            CaseNotFound: no such case. RequestRejected: ``wrong_status`` or ``invalid_input``.
         """
         operator, reason = _name(operator, "operator"), _note(reason)
         with self._store.transaction():
@@ -281,7 +281,7 @@ class SupportService:
         reset-signing key. Only its fingerprint is stored and audited.
 
         Raises:
-            RequestRejected: ``unknown_case``, ``wrong_status``, or a policy reason (``reported_stolen``,
+            CaseNotFound: no such case. RequestRejected: ``wrong_status``, or a policy reason (``reported_stolen``,
                 ``expired``; the case is then refused).
         """
         operator = _name(operator, "operator")
@@ -395,7 +395,7 @@ class SupportService:
         """Return a case with its issued code record and audit trail.
 
         Raises:
-            RequestRejected: ``unknown_case``.
+            CaseNotFound: no such case.
         """
         case = self._store.get_case(case_id)
         return CaseDetails(

@@ -20,7 +20,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from camvault.errors import RequestRejected, StoreError
+from camvault.errors import CaseNotFound, StoreError
 from camvault.localdb import Migration, open_database
 
 __all__ = [
@@ -296,11 +296,11 @@ class SupportStore:
         """Return one case.
 
         Raises:
-            RequestRejected: ``unknown_case``.
+            CaseNotFound: no such case.
         """
         row = self._execute("SELECT * FROM reset_case WHERE id = ?", (case_id,)).fetchone()
         if row is None:
-            raise RequestRejected("unknown_case", f"case {case_id} does not exist")
+            raise CaseNotFound(f"case {case_id} does not exist")
         return _case(row)
 
     def list_cases(self, *, status: CaseStatus | None = None, limit: int = 200) -> list[Case]:

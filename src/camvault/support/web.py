@@ -51,6 +51,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from camvault.clock import Clock, SystemClock
 from camvault.errors import (
     CamvaultError,
+    CaseNotFound,
     MessageTooLarge,
     ProtocolError,
     RequestRejected,
@@ -471,8 +472,10 @@ def _describe(exc: Exception) -> tuple[int, str | None, str]:
         status = 400
     elif isinstance(exc, SignatureError):
         status = 422
+    elif isinstance(exc, CaseNotFound):
+        status = 404
     elif isinstance(exc, RequestRejected):
-        status = {"unknown_case": 404, "invalid_input": 400}.get(exc.reason, 409)
+        status = 400 if exc.reason == "invalid_input" else 409
     else:
         status = 500
     return status, reason if isinstance(reason, str) else None, str(exc)
