@@ -15,6 +15,12 @@ Vault tables (see :mod:`camvault.fleet.vault`):
 * ``vault_secret``: one row per secret version; the data key wrapped by the master key and the
   username/password ciphertext. At most one ``current`` version per reference (a partial unique index).
 * ``vault_audit``: append-only record of reveals, exports, imports, passphrase changes and failed unlocks.
+
+Inventory tables (see :mod:`camvault.fleet.inventory`):
+
+* ``device``: one row per managed device, keyed by a stable id and unique by label, serial and MAC, so an
+  address change updates a row instead of creating a duplicate. It holds a *reference* to the device's
+  credential in the vault (``credential_ref``) and the user name it is for, never a password.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -39,9 +46,11 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 
 __all__ = [
+    "DEVICE_SOURCES",
     "NAMING_CONVENTION",
     "SECRET_STATES",
     "UtcDateTime",
+    "device",
     "metadata",
     "vault",
     "vault_audit",
@@ -143,4 +152,43 @@ vault_audit = Table(
     Column("detail", String(500), nullable=False),
     PrimaryKeyConstraint("id"),
     Index("ix_vault_audit_at", "at"),
+)
+
+
+DEVICE_SOURCES: Final = ("manual", "csv", "dhcp", "sadp", "wsd", "scan")
+"""How a device entered the inventory."""
+
+_SOURCE_LIST = ", ".join(f"'{source}'" for source in DEVICE_SOURCES)
+
+device = Table(
+    "device",
+    metadata,
+    Column("id", String(36), nullable=False),
+    Column("label", String(128), nullable=False),
+    Column("vendor", String(32), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("model", String(64), nullable=True),
+    Column("serial", String(96), nullable=True),
+    Column("mac", String(17), nullable=True),
+    Column("firmware", String(64), nullable=True),
+    Column("host", String(255), nullable=False),
+    Column("port", Integer, nullable=False),
+    Column("scheme", String(8), nullable=False),
+    Column("verify_tls", Boolean, nullable=False),
+    Column("username", String(64), nullable=True),
+    Column("credential_ref", String(200), nullable=True),
+    Column("group_name", String(64), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("notes", String(500), nullable=False),
+    Column("added_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=True),
+    PrimaryKeyConstraint("id"),
+    CheckConstraint(f"source IN ({_SOURCE_LIST})", name="source"),
+    CheckConstraint("port BETWEEN 1 AND 65535", name="port"),
+    CheckConstraint("scheme IN ('http', 'https')", name="scheme"),
+    Index("ix_device_label", "label", unique=True),
+    Index("ix_device_serial", "serial", unique=True),
+    Index("ix_device_mac", "mac", unique=True),
+    Index("ix_device_host_port", "host", "port"),
 )
