@@ -34,6 +34,7 @@ from camvault.device.model.accounts import (
 from camvault.device.model.channels import Channel, ChannelProtocol, ChannelStatus, DetectResult
 from camvault.device.model.identity import Firmware, Identity, Kind, ProductLine
 from camvault.device.model.lockout import LockSettings, LockStatus, LockTracker
+from camvault.device.model.onvif import OnvifState
 from camvault.device.model.recordings import RecordingLog, Segment, track_id
 from camvault.device.model.recovery import RecoveryState
 from camvault.device.model.sessions import LoginChallenge, Session, SessionRegistry, SessionSettings
@@ -149,6 +150,7 @@ class DeviceModel:
         self.lock = LockTracker(self.settings.lock)
         self.sessions = SessionRegistry(SessionSettings())
         self.recovery = RecoveryState(rng)
+        self.onvif = OnvifState()
         self._activation_secrets: OrderedDict[str, tuple[str, float]] = OrderedDict()
         self.revision = 0
         self._factory_accounts()
@@ -587,6 +589,8 @@ class DeviceModel:
         """Restore factory settings (see :class:`ResetMode`); identity and recordings stay."""
         kept_accounts = dict(self.accounts)
         was_active = self.activated
+        # Both modes clear the ONVIF users ("cleared when you restore the camera": model.onvif docstring).
+        self.onvif.clear()
         self.settings = DeviceSettings.factory(self.identity)
         self.lock = LockTracker(self.settings.lock)
         self.channels.clear()
@@ -754,6 +758,7 @@ class DeviceModel:
             ],
             "recordings": self.recordings.to_snapshot(),
             "recovery": self.recovery.to_snapshot(),
+            "onvif": self.onvif.to_snapshot(),
             "saved_at": self.now().isoformat(),
         }
 
@@ -802,5 +807,6 @@ class DeviceModel:
         }
         self.recordings = RecordingLog.from_snapshot(data["recordings"])
         self.recovery.load_snapshot(data.get("recovery"))
+        self.onvif.load_snapshot(data.get("onvif"))
         # Whatever was recording when the state was saved stopped when the power went.
         self.recordings.stop_all(datetime.fromisoformat(data["saved_at"]))
