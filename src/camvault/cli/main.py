@@ -6,6 +6,7 @@ import typer
 
 from camvault import __version__
 from camvault.cli.demo import demo
+from camvault.cli.fleet import fleet_app
 from camvault.cli.lab import lab_app
 from camvault.cli.support import support_app
 from camvault.cli.vault import vault_app
@@ -17,6 +18,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(fleet_app, name="fleet")
 app.add_typer(lab_app, name="lab")
 app.add_typer(support_app, name="support")
 app.add_typer(vault_app, name="vault")

@@ -63,7 +63,9 @@ def test_selection_and_errors(store: Store) -> None:
     "record",
     [
         DeviceRecord.new("", "hikvision", "192.0.2.1"),
-        DeviceRecord.new("bad label!", "hikvision", "192.0.2.1"),
+        DeviceRecord.new(" padded", "hikvision", "192.0.2.1"),
+        DeviceRecord.new("tab\there", "hikvision", "192.0.2.1"),
+        DeviceRecord.new("x" * 129, "hikvision", "192.0.2.1"),
         DeviceRecord.new("x", "acme", "192.0.2.1"),
         DeviceRecord.new("x", "hikvision", "192.0.2.1", port=0),
         DeviceRecord.new("x", "hikvision", "192.0.2.1", scheme="ftp"),

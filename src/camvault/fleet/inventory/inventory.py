@@ -27,7 +27,7 @@ __all__ = ["DeviceRecord", "Inventory", "normalize_mac"]
 _MAC = re.compile(
     r"^([0-9a-f]{2})[:-]?([0-9a-f]{2})[:-]?([0-9a-f]{2})[:-]?([0-9a-f]{2})[:-]?([0-9a-f]{2})[:-]?([0-9a-f]{2})$"
 )
-_LABEL = re.compile(r"^[\w][\w.@:/+-]{0,127}$")
+_LABEL = re.compile(r"^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]{0,126}[^\s\x00-\x1f\x7f])?$")
 VENDORS = ("hikvision", "onvif", "unknown")
 
 
@@ -101,7 +101,7 @@ class DeviceRecord:
 
 def _check(record: DeviceRecord) -> DeviceRecord:
     if not _LABEL.match(record.label):
-        raise InventoryError(f"label {record.label[:40]!r} must be 1-128 letters, digits and .@:/+-_")
+        raise InventoryError("a label is 1-128 printable characters, without leading or trailing spaces")
     if record.vendor not in VENDORS:
         raise InventoryError(f"vendor must be one of {', '.join(VENDORS)}")
     if record.scheme not in ("http", "https") or not 1 <= record.port <= 65535:

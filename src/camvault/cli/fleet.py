@@ -1,0 +1,415 @@
+"""``camvault fleet``: the owner's devices: inventory, discovery, credential checks, audit.
+
+Every command that works over many devices shows a progress bar and ends with a summary; ``--json`` prints
+machine-readable output instead. Expected failures print one ``error:`` line naming the device and the
+reason and exit non-zero; no traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from camvault.cli import aio
+from camvault.cli.vault import DbOption, KeyFileOption, _interactive_prompt
+from camvault.errors import CamvaultError, ConfigurationError
+from camvault.fleet.drivers import LoginResult
+from camvault.fleet.inventory import DeviceRecord, parse_leases
+from camvault.fleet.runner import Outcome, Runner, RunResult
+from camvault.fleet.session import FleetSession
+from camvault.fleet.store import Store
+from camvault.fleet.vault import Vault, import_csv_rows, parse_credentials_csv, read_bounded, read_passphrase
+
+__all__ = ["fleet_app"]
+
+fleet_app = typer.Typer(
+    name="fleet",
+    help="Your devices: inventory, discovery, credential checks and the hygiene audit.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+SelectionArgument = Annotated[
+    list[str] | None,
+    typer.Argument(help="Devices (labels, serials, addresses); default: all.", show_default=False),
+]
+ConcurrencyOption = Annotated[
+    int, typer.Option("--concurrency", min=1, max=1024, help="Devices in flight at once.")
+]
+TimeoutOption = Annotated[float, typer.Option("--timeout", min=1, help="Seconds per device.")]
+
+
+def _out() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _err() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def _expected_failures() -> Iterator[None]:
+    try:
+        yield
+    except CamvaultError as exc:
+        _err().print(Text(f"error: {exc}"))
+        raise typer.Exit(code=1) from None
+
+
+def _unlock(store: Store, key_file: Path | None) -> Vault:
+    return Vault.unlock(store, read_passphrase(key_file=key_file, prompt=_interactive_prompt()))
+
+
+class ProgressHooks:
+    """A Rich progress bar fed by the runner (silent when the output is JSON or not a terminal)."""
+
+    def __init__(self, description: str, *, enabled: bool) -> None:
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[last]}"),
+            console=Console(stderr=True),
+            disable=not enabled,
+            transient=False,
+        )
+        self.description = description
+        self.task_id: Any = None
+
+    def __enter__(self) -> ProgressHooks:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def run_started(self, total: int) -> None:
+        """Create the bar."""
+        self.task_id = self.progress.add_task(self.description, total=total, last="")
+
+    def device_finished(self, outcome: Outcome[object]) -> None:
+        """Advance the bar."""
+        mark = "ok" if outcome.ok else outcome.kind
+        self.progress.update(self.task_id, advance=1, last=f"{outcome.device.label}: {mark}")
+
+
+def _summary(result: RunResult[Any], what: str) -> None:
+    counts = ", ".join(f"{kind} {count}" for kind, count in sorted(result.by_kind().items()))
+    _err().print(Text(f"{what}: {len(result.outcomes)} devices ({counts})"))
+    if result.stopped:
+        _err().print(Text(f"stopped early: {result.stopped}"))
+
+
+def _show_failures(result: RunResult[Any]) -> None:
+    for outcome in result.failed:
+        _err().print(Text(f"  {outcome.device.label}: {outcome.kind}: {outcome.reason}"))
+
+
+# ---------------------------------------------------------------------------------------------- inventory
+
+
+def _device_row(record: DeviceRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "label": record.label,
+        "vendor": record.vendor,
+        "kind": record.kind,
+        "model": record.model,
+        "serial": record.serial,
+        "mac": record.mac,
+        "firmware": record.firmware,
+        "address": f"{record.scheme}://{record.host}:{record.port}",
+        "verify_tls": record.verify_tls,
+        "username": record.username,
+        "credential": "stored" if record.credential_ref else "unknown",
+        "group": record.group_name,
+        "source": record.source,
+        "last_seen": record.last_seen_at.isoformat() if record.last_seen_at else None,
+    }
+
+
+@fleet_app.command("add")
+def add(
+    host: Annotated[str, typer.Argument(help="The device's address.")],
+    label: Annotated[
+        str | None, typer.Option("--label", help="Your name for it (default: the address).")
+    ] = None,
+    vendor: Annotated[str, typer.Option("--vendor", help="hikvision or onvif.")] = "hikvision",
+    port: Annotated[int | None, typer.Option("--port", min=1, max=65535, help="HTTP(S) port.")] = None,
+    https: Annotated[bool, typer.Option("--https", help="Use HTTPS.")] = False,
+    no_verify_tls: Annotated[
+        bool, typer.Option("--no-verify-tls", help="Do not verify this device's certificate (self-signed).")
+    ] = False,
+    username: Annotated[str, typer.Option("--username", help="The account camvault manages.")] = "admin",
+    with_password: Annotated[
+        bool,
+        typer.Option(
+            "--with-password",
+            help="Store the account's current password (prompted, or $CAMVAULT_DEVICE_PASSWORD).",
+        ),
+    ] = False,
+    group: Annotated[str, typer.Option("--group", help="Policy group / site.")] = "default",
+    db: DbOption = None,
+    key_file: KeyFileOption = None,
+) -> None:
+    """Add a device by address (and optionally store its current password in the vault)."""
+    with _expected_failures(), Store.open(db) as store:
+        session = FleetSession(store, None)
+        record = DeviceRecord.new(
+            label or host,
+            vendor,
+            host,
+            port=port or (443 if https else 80),
+            scheme="https" if https else "http",
+            verify_tls=not no_verify_tls,
+            username=username,
+            group_name=group,
+            source="manual",
+        )
+        vault = _unlock(store, key_file) if with_password else None
+        password = _device_password() if with_password else None
+        with store.transaction() as conn:
+            stored, created = session.inventory().upsert(conn, record)
+            if vault is not None and password is not None:
+                ref = stored.credential_ref or f"cred:{stored.id}"
+                vault.put(conn, ref, password, username=username, note=f"added for {stored.label}")
+                session.inventory().attach_credential(conn, stored.id, ref, username)
+        _out().print(Text(f"{'added' if created else 'updated'} {stored.label} ({stored.id})"))
+
+
+def _device_password() -> str:
+    import os  # noqa: PLC0415 - only this command reads it
+
+    value = os.environ.get("CAMVAULT_DEVICE_PASSWORD")
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise ConfigurationError("no terminal to ask for the device password; set CAMVAULT_DEVICE_PASSWORD")
+    return str(typer.prompt("Device password", hide_input=True))
+
+
+@fleet_app.command("list")
+def list_devices(as_json: JsonOption = False, db: DbOption = None) -> None:
+    """List the inventory."""
+    with _expected_failures(), Store.open(db) as store:
+        with store.transaction(readonly=True) as conn:
+            records = FleetSession(store, None).inventory().all(conn)
+        if as_json:
+            typer.echo(json.dumps([_device_row(record) for record in records], indent=2))
+            return
+        table = Table("label", "vendor", "kind", "model", "serial", "address", "credential", "group")
+        for record in records:
+            row = _device_row(record)
+            table.add_row(
+                *(
+                    Text(str(row[key] or ""))
+                    for key in (
+                        "label",
+                        "vendor",
+                        "kind",
+                        "model",
+                        "serial",
+                        "address",
+                        "credential",
+                        "group",
+                    )
+                )
+            )
+        _out().print(table)
+        _err().print(Text(f"{len(records)} devices"))
+
+
+@fleet_app.command("show")
+def show(
+    device: Annotated[str, typer.Argument(help="Label, serial, MAC, address or id.")],
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Show one device."""
+    with _expected_failures(), Store.open(db) as store:
+        with store.transaction(readonly=True) as conn:
+            record = FleetSession(store, None).inventory().get(conn, device)
+        row = _device_row(record)
+        if as_json:
+            typer.echo(json.dumps(row, indent=2))
+            return
+        table = Table(show_header=False, box=None)
+        for key, value in row.items():
+            table.add_row(key, Text(str(value if value is not None else "")))
+        _out().print(table)
+
+
+@fleet_app.command("import")
+def import_devices(
+    path: Annotated[
+        Path, typer.Argument(help="A CSV spreadsheet of devices and passwords, or a DHCP lease file.")
+    ],
+    file_format: Annotated[str, typer.Option("--format", help="csv, leases, or auto.")] = "auto",
+    all_leases: Annotated[
+        bool, typer.Option("--all-leases", help="Import every lease, not only likely cameras.")
+    ] = False,
+    vendor: Annotated[
+        str, typer.Option("--vendor", help="Vendor for devices whose vendor is not known.")
+    ] = "hikvision",
+    port: Annotated[
+        int, typer.Option("--port", min=1, max=65535, help="HTTP port for imported devices.")
+    ] = 80,
+    db: DbOption = None,
+    key_file: KeyFileOption = None,
+) -> None:
+    """Import devices from the spreadsheet owners keep (passwords go to the vault) or a router's DHCP leases."""
+    with _expected_failures(), Store.open(db) as store:
+        data = read_bounded(path)
+        kind = (
+            file_format if file_format != "auto" else ("csv" if path.suffix.lower() == ".csv" else "leases")
+        )
+        session = FleetSession(store, None)
+        if kind == "leases":
+            leases = parse_leases(data)
+            chosen = [lease for lease in leases if all_leases or lease.likely_camera]
+            with store.transaction() as conn:
+                inventory = session.inventory()
+                for lease in chosen:
+                    guessed = (
+                        lease.vendor_hint
+                        if lease.vendor_hint == "hikvision"
+                        else ("onvif" if lease.vendor_hint else vendor)
+                    )
+                    inventory.upsert(
+                        conn,
+                        DeviceRecord.new(
+                            lease.hostname or lease.address,
+                            guessed,
+                            lease.address,
+                            port=port,
+                            mac=lease.mac,
+                            source="dhcp",
+                        ),
+                    )
+            _out().print(
+                Text(
+                    f"imported {len(chosen)} of {len(leases)} leases ({len(leases) - len(chosen)} not cameras by MAC prefix)"
+                )
+            )
+            return
+        if kind != "csv":
+            raise ConfigurationError("--format must be csv, leases or auto")
+        parsed = parse_credentials_csv(data)
+        if parsed.problems:
+            for problem in parsed.problems[:20]:
+                _err().print(Text(f"line {problem.line}, column {problem.column}: {problem.reason}"))
+            raise ConfigurationError(f"{len(parsed.problems)} problems in {path.name}; nothing was imported")
+        vault = _unlock(store, key_file)
+        with store.transaction() as conn:
+            stored = import_csv_rows(vault, conn, parsed.rows, source=path.name)
+            inventory = session.inventory()
+            for row, credential in zip(parsed.rows, stored, strict=True):
+                record, _ = inventory.upsert(
+                    conn,
+                    DeviceRecord.new(
+                        row.name or row.address,
+                        vendor,
+                        row.address,
+                        port=port,
+                        model=row.model or None,
+                        serial=row.serial or None,
+                        mac=row.mac or None,
+                        notes=row.notes[:500],
+                        source="csv",
+                        username=row.username,
+                    ),
+                )
+                inventory.attach_credential(conn, record.id, credential.ref, row.username)
+        _out().print(Text(f"imported {len(parsed.rows)} devices with their credentials from {path.name}"))
+        _err().print(
+            Text(
+                f"{path.name} holds passwords in plaintext: consider 'camvault vault import --shred' next time, or delete it safely."
+            )
+        )
+
+
+# ---------------------------------------------------------------------------------------------- checks
+
+
+@fleet_app.command("check")
+def check(
+    selection: SelectionArgument = None,
+    as_json: JsonOption = False,
+    concurrency: ConcurrencyOption = 32,
+    timeout: TimeoutOption = 30.0,
+    db: DbOption = None,
+    key_file: KeyFileOption = None,
+) -> None:
+    """Which stored credentials work: one login check per device, never tripping a lock."""
+    with _expected_failures(), Store.open(db) as store:
+        vault = _unlock(store, key_file)
+        session = FleetSession(store, vault, concurrency=concurrency)
+        with store.transaction(readonly=True) as conn:
+            devices = session.inventory().select(conn, selection or [])
+
+        async def one(record: DeviceRecord) -> LoginResult | None:
+            credential = session.credential(record)
+            if credential is None:
+                return None
+            return await session.driver(record).check_login(credential)
+
+        async def run() -> RunResult[LoginResult | None]:
+            try:
+                with ProgressHooks("checking credentials", enabled=not as_json) as hooks:
+                    return await Runner(concurrency=concurrency, timeout=timeout, hooks=[hooks]).run(
+                        devices, one
+                    )
+            finally:
+                await session.aclose()
+
+        result = aio.run(run())
+        rows = [_check_row(outcome) for outcome in result.outcomes]
+        if as_json:
+            typer.echo(json.dumps(rows, indent=2))
+        else:
+            table = Table("device", "result", "detail")
+            for row in rows:
+                table.add_row(Text(row["device"]), row["result"], Text(row["detail"]))
+            _out().print(table)
+        _summary(result, "checked")
+        if any(row["result"] != "works" for row in rows):
+            raise typer.Exit(code=1)
+
+
+def _check_row(outcome: Outcome[LoginResult | None]) -> dict[str, Any]:
+    if not outcome.ok:
+        return {"device": outcome.device.label, "result": outcome.kind, "detail": outcome.reason}
+    login = outcome.value
+    if login is None:
+        return {"device": outcome.device.label, "result": "unknown", "detail": "no credential stored"}
+    if login.ok:
+        flags = [
+            name
+            for name, on in (
+                ("default password", login.is_default_password),
+                ("risky password", login.is_risk_password),
+            )
+            if on
+        ]
+        return {"device": outcome.device.label, "result": "works", "detail": ", ".join(flags)}
+    detail = (
+        "locked"
+        if login.locked
+        else f"{login.attempts_left} attempts left"
+        if login.attempts_left is not None
+        else ""
+    )
+    return {"device": outcome.device.label, "result": "rejected", "detail": detail}
