@@ -78,8 +78,13 @@ class DeviceDriver(ABC):
             DeviceUnreachable: nothing answers.
         """
 
-    async def device_time(self) -> datetime:
-        """Read the device clock without credentials (ONVIF ``GetSystemDateAndTime``, HTTP ``Date``).
+    async def device_time(self, credential: Credential | None = None) -> datetime:
+        """Read the device clock (ONVIF ``GetSystemDateAndTime``, HTTP ``Date``), without credentials by default.
+
+        Args:
+            credential: optional; where the protocol has a more precise authenticated clock (ISAPI
+                ``/ISAPI/System/time``) or refuses the unauthenticated read, the driver uses it (spending an
+                attempt through the budget, like any credentialed request).
 
         Raises:
             DeviceUnreachable, DeviceProtocolError, UnsupportedOperation.

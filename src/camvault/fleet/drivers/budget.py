@@ -146,6 +146,14 @@ class AttemptBudget:
             seconds = unlock_in_seconds if unlock_in_seconds else (30 * 60)
             state.locked_until = self.clock.now() + timedelta(seconds=seconds)
 
+    def record_unconfirmed(self, device: str, source: str = "") -> None:
+        """Count an attempt whose outcome is unknown (the connection dropped after the credential was sent).
+
+        The device may have counted a failure, so the budget counts one too; the password is *not*
+        remembered as rejected, because it may well have been right.
+        """
+        self.state(device, source).failures += 1
+
     def record_lock(self, device: str, *, unlock_in_seconds: int | None, source: str = "") -> None:
         """The device reported a lock without us spending an attempt (e.g. a lock status probe)."""
         state = self.state(device, source)
