@@ -21,6 +21,15 @@ Inventory tables (see :mod:`camvault.fleet.inventory`):
 * ``device``: one row per managed device, keyed by a stable id and unique by label, serial and MAC, so an
   address change updates a row instead of creating a duplicate. It holds a *reference* to the device's
   credential in the vault (``credential_ref``) and the user name it is for, never a password.
+
+Rotation tables (see :mod:`camvault.fleet.rotation`):
+
+* ``rotation_run``: one row per ``camvault fleet rotate`` run (options, start, end, how it ended).
+* ``rotation``: the write-ahead journal, one row per (device, account) being rotated, whose ``state`` moves
+  through the machine of :mod:`camvault.fleet.rotation.journal` in the same transaction as the vault change
+  it describes. At most one unfinished rotation per device account (a partial unique index).
+* ``rotation_dependent``: what depends on a rotated password (NVR channels, secrets files) and its state.
+* ``rotation_policy``: the maximum password age of each group, for ``rotate --due``.
 """
 
 from __future__ import annotations
@@ -191,4 +200,86 @@ device = Table(
     Index("ix_device_serial", "serial", unique=True),
     Index("ix_device_mac", "mac", unique=True),
     Index("ix_device_host_port", "host", "port"),
+)
+
+
+ROTATION_STATES: Final = (
+    "staged",
+    "applying",
+    "changed",
+    "promoted",
+    "done",
+    "rolled_back",
+    "failed",
+    "needs_recovery",
+)
+"""The rotation journal's states; see :mod:`camvault.fleet.rotation.journal` for the machine."""
+
+UNFINISHED_ROTATION_STATES: Final = ("staged", "applying", "changed", "promoted")
+
+_ROTATION_STATE_LIST = ", ".join(f"'{state}'" for state in ROTATION_STATES)
+_UNFINISHED_LIST = ", ".join(f"'{state}'" for state in UNFINISHED_ROTATION_STATES)
+
+rotation_run = Table(
+    "rotation_run",
+    metadata,
+    Column("id", String(36), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime, nullable=True),
+    Column("options", String(2000), nullable=False),
+    Column("outcome", String(500), nullable=True),
+    PrimaryKeyConstraint("id"),
+)
+
+rotation = Table(
+    "rotation",
+    metadata,
+    Column("id", String(36), nullable=False),
+    Column("run_id", String(36), nullable=False),
+    Column("device_id", String(36), nullable=False),
+    Column("username", String(64), nullable=False),
+    Column("credential_ref", String(200), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("from_version", Integer, nullable=True),
+    Column("to_version", Integer, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("id"),
+    CheckConstraint(f"state IN ({_ROTATION_STATE_LIST})", name="state"),
+    CheckConstraint("kind IN ('password', 'activation')", name="kind"),
+    Index("ix_rotation_run_id", "run_id"),
+    Index("ix_rotation_device_id", "device_id"),
+    Index(
+        "ix_rotation_one_unfinished",
+        "device_id",
+        "username",
+        unique=True,
+        sqlite_where=text(f"state IN ({_UNFINISHED_LIST})"),
+        postgresql_where=text(f"state IN ({_UNFINISHED_LIST})"),
+    ),
+)
+
+rotation_dependent = Table(
+    "rotation_dependent",
+    metadata,
+    Column("rotation_id", String(36), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("target", String(200), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("rotation_id", "kind", "target"),
+    CheckConstraint("state IN ('pending', 'updated', 'verified', 'failed')", name="state"),
+)
+
+rotation_policy = Table(
+    "rotation_policy",
+    metadata,
+    Column("group_name", String(64), nullable=False),
+    Column("max_age_days", Integer, nullable=False),
+    PrimaryKeyConstraint("group_name"),
+    CheckConstraint("max_age_days >= 1", name="max_age_days"),
 )
