@@ -21,6 +21,7 @@ Every exception camvault raises on purpose derives from :class:`CamvaultError`::
     │   ├── DeviceLocked            the device's illegal-login lock is engaged for us
     │   ├── AttemptBudgetExhausted  another try could trip the device's lock, so none was made
     │   ├── DeviceNotActivated      the device is factory-fresh and must be activated first
+    │   ├── DeviceRefused           the device understood the request and said no (policy, privilege)
     │   ├── UnsupportedOperation    the device or its driver cannot do this
     │   └── DeviceProtocolError     the device answered something the driver cannot interpret
     ├── VaultError                  the credential vault failed
@@ -171,6 +172,13 @@ class AttemptBudgetExhausted(DeviceError):
 
 class DeviceNotActivated(DeviceError):
     """The device is factory-fresh and must be activated before anything else."""
+
+
+class DeviceRefused(DeviceError):
+    """The device understood the request and refused it (a password policy, a privilege, a limit).
+
+    Unlike a dropped connection, a refusal is definite: nothing changed on the device.
+    """
 
 
 class UnsupportedOperation(DeviceError):

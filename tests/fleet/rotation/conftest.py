@@ -1,5 +1,6 @@
-"""Fixtures for rotation tests: a migrated store with an unlocked vault (both engines)."""
+"""Fixtures for rotation tests: the vault fixtures on both engines, and labs on real sockets."""
 
 from __future__ import annotations
 
+from tests.device.lab.conftest import make_lab  # noqa: F401 - re-exported fixture
 from tests.fleet.vault.conftest import clock, vault  # noqa: F401 - re-exported fixtures

@@ -268,6 +268,17 @@ class Journal:
             )
         return self.get(conn, entry.id)
 
+    def note(
+        self, conn: Connection, entry: RotationEntry, *, reason: str, attempts: int = 0
+    ) -> RotationEntry:
+        """Keep an entry in its state, recording why it could not move and the attempts spent trying."""
+        conn.execute(
+            update(rotation)
+            .where(rotation.c.id == entry.id)
+            .values(reason=reason[:500], attempts=rotation.c.attempts + attempts, updated_at=self.now())
+        )
+        return self.get(conn, entry.id)
+
     def promote(
         self, conn: Connection, entry: RotationEntry, *, reason: str = "", attempts: int = 0
     ) -> RotationEntry:
