@@ -66,6 +66,7 @@ __all__ = [
     "find_user",
     "limits",
     "list_users",
+    "put_user",
     "set_users",
     "shares_accounts",
 ]
@@ -414,6 +415,38 @@ def set_users(model: DeviceModel, requests: Sequence[UserUpdate]) -> None:
     for user, request, password in changes:
         _update(model, user, request.level, password)
     model.revision += 1
+
+
+def put_user(
+    model: DeviceModel, user_id: int, *, name: str, level: OnvifLevel, password: str | None
+) -> OnvifUser:
+    """Create or replace the separate-list user with this id (Hikvision's ``PUT .../ONVIF/users/<id>``).
+
+    A new user needs a password; an existing one keeps its password when ``password`` is ``None`` and may be
+    renamed. Only for devices with a separate ONVIF list.
+
+    Raises:
+        DeviceRefusal: as :func:`create_users`, and ``InvalidArgVal`` for an id outside 1 to the maximum or
+            a device whose ONVIF users are its accounts.
+    """
+    rules = limits(model)
+    if shares_accounts(model) or not 1 <= user_id <= rules.max_users:
+        raise _refuse(Refusal.INVALID_ARG_VAL, f"ONVIF user ids are 1-{rules.max_users}")
+    existing = model.onvif.users.get(user_id)
+    _check_name(name, rules)
+    if any(user.name == name and user.id != user_id for user in model.onvif.users.values()):
+        raise _refuse(Refusal.USERNAME_CLASH, "a user with that name already exists")
+    _check_level(level)
+    if existing is None or password is not None:
+        stored = Password(_check_password(password, name, rules))
+    else:
+        stored = existing.password
+    if existing is None and len(model.onvif.users) >= rules.max_users:
+        raise _refuse(Refusal.TOO_MANY_USERS, f"the device supports at most {rules.max_users} users")
+    user = OnvifUser(user_id, name, level, stored)
+    model.onvif.users[user_id] = user
+    model.revision += 1
+    return user
 
 
 # ------------------------------------------------------------------ store primitives
