@@ -263,6 +263,7 @@ class DigestSession:
         body: Body = b"",
         body_carries_credential: bool = False,
         max_bytes: int = MAX_REPLY_BYTES,
+        read_failure: FailureReader | None = None,
     ) -> Outcome:
         """Send one request authenticated with ``credential``, spending at most one login attempt.
 
@@ -277,6 +278,7 @@ class DigestSession:
             body_carries_credential: the body itself authenticates (ONVIF WS-Security), so even the request
                 that learns the HTTP challenge spends an attempt.
             max_bytes: the largest reply accepted.
+            read_failure: this request's reader of refusals, instead of the session's.
 
         Returns:
             The final reply, with the refusal the device expressed, if any.
@@ -288,6 +290,7 @@ class DigestSession:
             DeviceUnreachable, DeviceTimeout: as :func:`exchange` (the attempt is counted as unconfirmed when a
                 credential had been sent).
         """
+        reader = read_failure or self._read_failure
         async with self._lock:
             stale_answers = 0
             learnt = False
@@ -318,11 +321,11 @@ class DigestSession:
                         if stale_answers > MAX_STALE_RETRIES:
                             raise DeviceProtocolError(self.device, "the device keeps answering stale nonces")
                         continue
-                    failure = self._read_failure(reply) or AuthFailure()
+                    failure = reader(reply) or AuthFailure()
                     self._adopt(challenge)
                     self._record_failure(credential, failure)
                     return Outcome(reply, failure)
-                refusal = self._read_failure(reply) if credentialed else None
+                refusal = reader(reply) if credentialed else None
                 if refusal is not None:
                     self._record_failure(credential, refusal)
                     return Outcome(reply, refusal)
