@@ -25,6 +25,11 @@ from camvault.cli.vault import DbOption, KeyFileOption, _interactive_prompt
 from camvault.errors import CamvaultError, ConfigurationError
 from camvault.fleet.drivers import LoginResult
 from camvault.fleet.inventory import DeviceRecord, parse_leases
+from camvault.fleet.rotation import selection as selection_rules
+from camvault.fleet.rotation.consumers import SecretsFile
+from camvault.fleet.rotation.engine import RotateOptions, RotationEngine, RotationReport
+from camvault.fleet.rotation.journal import policies as rotation_policies
+from camvault.fleet.rotation.journal import set_policy
 from camvault.fleet.runner import Outcome, Runner, RunResult
 from camvault.fleet.session import FleetSession
 from camvault.fleet.store import Store
@@ -413,3 +418,244 @@ def _check_row(outcome: Outcome[LoginResult | None]) -> dict[str, Any]:
         else ""
     )
     return {"device": outcome.device.label, "result": "rejected", "detail": detail}
+
+
+# ---------------------------------------------------------------------------------------------- rotation
+
+
+def _rotation_rows(report: RotationReport) -> list[dict[str, Any]]:
+    rows = [
+        {
+            "device": rotation.device,
+            "state": rotation.state.value,
+            "reason": rotation.reason,
+            "attempts": rotation.attempts,
+            "dependents": [{"target": target, "state": state} for target, state in rotation.dependents],
+            "resumed": True,
+        }
+        for rotation in report.resumed
+    ]
+    for outcome in report.result.outcomes if report.result else []:
+        if outcome.value is not None:
+            rotation = outcome.value
+            rows.append(
+                {
+                    "device": rotation.device,
+                    "state": rotation.state.value,
+                    "reason": rotation.reason,
+                    "attempts": rotation.attempts,
+                    "dependents": [
+                        {"target": target, "state": state} for target, state in rotation.dependents
+                    ],
+                    "resumed": False,
+                }
+            )
+        else:
+            state = "skipped" if outcome.skipped else "not_started"
+            rows.append(
+                {
+                    "device": outcome.device.label,
+                    "state": state,
+                    "reason": outcome.reason,
+                    "attempts": 0,
+                    "dependents": [],
+                    "resumed": False,
+                }
+            )
+    return rows
+
+
+def _print_rotation(
+    report: RotationReport, rows: list[dict[str, Any]], as_json: bool, consumers: list[str]
+) -> None:
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {"run": report.run_id, "stopped": report.stopped, "devices": rows, "consumers": consumers},
+                indent=2,
+            )
+        )
+        return
+    table = Table("device", "state", "dependents", "detail")
+    for row in rows:
+        dependents = ", ".join(f"{d['target'].split('/')[-1]}:{d['state']}" for d in row["dependents"])
+        style = (
+            "green"
+            if row["state"] == "done"
+            else "yellow"
+            if row["state"] in {"rolled_back", "skipped"}
+            else "red"
+        )
+        table.add_row(
+            Text(row["device"]), Text(row["state"], style=style), Text(dependents), Text(row["reason"])
+        )
+    _out().print(table)
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["state"]] = counts.get(row["state"], 0) + 1
+    _err().print(
+        Text("rotation: " + ", ".join(f"{state} {count}" for state, count in sorted(counts.items())))
+    )
+    for line in consumers:
+        _err().print(Text(line))
+    if report.stopped:
+        _err().print(Text(f"stopped early: {report.stopped}"))
+
+
+@fleet_app.command("rotate")
+def rotate(
+    selection: SelectionArgument = None,
+    group: Annotated[str | None, typer.Option("--group", help="Only devices of this group.")] = None,
+    canary: Annotated[
+        int,
+        typer.Option("--canary", min=0, help="Devices rotated first, one by one; any failure stops the run."),
+    ] = 1,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be rotated, change nothing.")
+    ] = False,
+    concurrency: ConcurrencyOption = 16,
+    per_group_limit: Annotated[
+        int | None, typer.Option("--per-group-limit", min=1, help="At most N devices of one group at once.")
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Only finish what an interrupted run left open.")
+    ] = False,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Only the devices that failed in the last run.")
+    ] = False,
+    due: Annotated[
+        bool, typer.Option("--due", help="Only devices whose password is older than their group's policy.")
+    ] = False,
+    verify_old: Annotated[
+        bool,
+        typer.Option(
+            "--verify-old/--no-verify-old",
+            help="Check the old password is refused (one attempt, when the budget allows).",
+        ),
+    ] = True,
+    secrets_file: Annotated[
+        Path | None,
+        typer.Option("--secrets-file", help="Rewrite this secrets file (Frigate/go2rtc) afterwards."),
+    ] = None,
+    secrets_format: Annotated[str, typer.Option("--secrets-format", help="env or yaml.")] = "env",
+    timeout: TimeoutOption = 180.0,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+    key_file: KeyFileOption = None,
+) -> None:
+    """Rotate device passwords to unique strong ones, crash-safe, without ever tripping a lock."""
+    with _expected_failures(), Store.open(db) as store:
+        vault = _unlock(store, key_file)
+        session = FleetSession(store, vault, concurrency=concurrency)
+        engine = RotationEngine(
+            session,
+            RotateOptions(
+                canary=canary,
+                concurrency=concurrency,
+                per_group_limit=per_group_limit,
+                timeout=timeout,
+                verify_old=verify_old,
+            ),
+        )
+        consumers = [SecretsFile(secrets_file, secrets_format)] if secrets_file else []
+        with store.transaction(readonly=True) as conn:
+            records = session.inventory().select(conn, selection or [], group=group)
+            if due:
+                records = selection_rules.due(conn, vault, records, session.clock.now())
+            if retry_failed:
+                records = selection_rules.retry_failed(conn, engine.journal, records)
+            blocked = selection_rules.needing_recovery(conn, engine.journal)
+            unfinished = engine.journal.unfinished(conn)
+        skipped_recovery = [record.label for record in records if record.id in blocked]
+        records = [record for record in records if record.id not in blocked and record.credential_ref]
+        if resume:
+            records = []
+        if dry_run:
+            plan = {
+                "would_resume": len(unfinished),
+                "would_rotate": [record.label for record in records],
+                "needs_recovery": skipped_recovery,
+            }
+            typer.echo(
+                json.dumps(plan, indent=2)
+                if as_json
+                else f"would resume {len(unfinished)} unfinished rotation(s) and rotate {len(records)} device(s)"
+            )
+            return
+
+        async def run() -> RotationReport:
+            try:
+                with ProgressHooks("rotating", enabled=not as_json) as hooks:
+                    return await engine.run(records, hooks=[hooks])
+            finally:
+                await session.aclose()
+
+        report = aio.run(run())
+        consumer_lines = engine.publish(consumers)
+        rows = _rotation_rows(report)
+        _print_rotation(report, rows, as_json, consumer_lines)
+        for label in skipped_recovery:
+            _err().print(Text(f"  {label}: skipped: needs recovery first ('camvault fleet recover {label}')"))
+        if report.stopped or any(row["state"] != "done" for row in rows):
+            raise typer.Exit(code=1)
+
+
+@fleet_app.command("activate")
+def activate(
+    selection: SelectionArgument = None,
+    concurrency: ConcurrencyOption = 16,
+    canary: Annotated[int, typer.Option("--canary", min=0, help="Devices activated first, one by one.")] = 1,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+    key_file: KeyFileOption = None,
+) -> None:
+    """Activate every factory-fresh device in the selection, each with its own strong password."""
+    with _expected_failures(), Store.open(db) as store:
+        vault = _unlock(store, key_file)
+        session = FleetSession(store, vault, concurrency=concurrency)
+        engine = RotationEngine(session, RotateOptions(canary=canary, concurrency=concurrency))
+        with store.transaction(readonly=True) as conn:
+            records = session.inventory().select(conn, selection or [])
+
+        async def run() -> RotationReport:
+            try:
+                probes = await Runner(concurrency=concurrency, timeout=30).run(
+                    records, lambda r: session.driver(r).probe()
+                )
+                inactive = [
+                    o.device
+                    for o in probes.outcomes
+                    if o.ok and o.value is not None and o.value.activated is False
+                ]
+                with ProgressHooks("activating", enabled=not as_json) as hooks:
+                    return await engine.run(inactive, hooks=[hooks], activate=True)
+            finally:
+                await session.aclose()
+
+        report = aio.run(run())
+        rows = _rotation_rows(report)
+        _print_rotation(report, rows, as_json, [])
+        if any(row["state"] != "done" for row in rows):
+            raise typer.Exit(code=1)
+
+
+@fleet_app.command("policy")
+def policy(
+    group: Annotated[
+        str | None, typer.Argument(help="The group ('*' for every group without its own).")
+    ] = None,
+    max_age: Annotated[
+        int | None, typer.Option("--max-age", min=1, help="Maximum password age in days.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Show rotation policies, or set a group's maximum password age (then 'rotate --due' picks it up)."""
+    with _expected_failures(), Store.open(db) as store:
+        with store.transaction() as conn:
+            if group is not None and max_age is not None:
+                set_policy(conn, group, max_age)
+            policies = rotation_policies(conn)
+        for name, days in sorted(policies.items()):
+            _out().print(Text(f"{name}: rotate passwords older than {days} days"))
+        if not policies:
+            _out().print(Text("no rotation policy; set one with: camvault fleet policy GROUP --max-age DAYS"))

@@ -6,7 +6,7 @@ import pytest
 
 from camvault.clock import ManualClock
 from camvault.errors import JournalError, SecretNotFound
-from camvault.fleet.rotation.journal import DependentState, Journal, State
+from camvault.fleet.rotation.journal import DependentState, Journal, State, policies, set_policy
 from camvault.fleet.store import Store
 from camvault.fleet.vault import Vault
 
@@ -104,14 +104,14 @@ def test_dependents_and_policies(journal: Journal, store: Store) -> None:
         journal.add_dependent(conn, entry, "nvr-channel", "nvr-1/1")
         journal.add_dependent(conn, entry, "nvr-channel", "nvr-1/1")
         journal.mark_dependent(conn, entry, "nvr-channel", "nvr-1/1", state=DependentState.VERIFIED)
-        journal.set_policy(conn, "site-a", 90)
-        journal.set_policy(conn, "site-a", 30)
+        set_policy(conn, "site-a", 90)
+        set_policy(conn, "site-a", 30)
         assert [(d.target, d.state) for d in journal.dependents(conn, entry)] == [
             ("nvr-1/1", DependentState.VERIFIED)
         ]
-        assert journal.policies(conn) == {"site-a": 30}
+        assert policies(conn) == {"site-a": 30}
         with pytest.raises(JournalError):
-            journal.set_policy(conn, "site-b", 0)
+            set_policy(conn, "site-b", 0)
 
 
 def test_activation_has_no_previous_version(vault: Vault, clock: ManualClock, store: Store) -> None:

@@ -47,6 +47,7 @@ from camvault.errors import (
 )
 from camvault.fleet.drivers import AttemptBudget, Credential, DeviceDriver, DeviceKind
 from camvault.fleet.inventory import DeviceRecord
+from camvault.fleet.rotation.consumers import Consumer
 from camvault.fleet.rotation.journal import DependentState, Journal, RotationEntry, RotationKind, State
 from camvault.fleet.runner import Outcome, Runner, RunResult
 from camvault.fleet.session import FleetSession
@@ -89,6 +90,7 @@ class DeviceRotation:
     """How one device's rotation ended."""
 
     device: str
+    device_id: str
     state: State
     reason: str
     attempts: int
@@ -163,8 +165,11 @@ class RotationEngine:
 
     # ------------------------------------------------------------------ the run
 
-    async def run(self, devices: Sequence[DeviceRecord], *, hooks: Sequence[object] = ()) -> RotationReport:
-        """Resume what a previous run left open, then rotate ``devices`` (canary first)."""
+    async def run(
+        self, devices: Sequence[DeviceRecord], *, hooks: Sequence[object] = (), activate: bool = False
+    ) -> RotationReport:
+        """Resume what a previous run left open, then rotate (or activate) ``devices``, canary first."""
+        task = self.activate_one if activate else self.rotate_one
         store = self.session.store
         with store.transaction() as conn:
             self.run_id = self.journal.start_run(
@@ -179,7 +184,7 @@ class RotationEngine:
         outcomes: list[Outcome[DeviceRotation]] = []
         if canary:
             first = await Runner(concurrency=1, timeout=self.options.timeout, hooks=hooks).run(
-                canary, self.rotate_one, stop_when=_any_failure
+                canary, task, stop_when=_any_failure
             )
             outcomes.extend(first.outcomes)
             if first.stopped or any(not _succeeded(outcome) for outcome in first.outcomes):
@@ -192,12 +197,14 @@ class RotationEngine:
                 timeout=self.options.timeout,
                 per_group_limit=self.options.per_group_limit,
                 hooks=hooks,
-            ).run(rest, self.rotate_one, stop_when=self._systematic)
+            ).run(rest, task, stop_when=self._systematic)
             outcomes.extend(main.outcomes)
             report.stopped = report.stopped or main.stopped
         report.result = RunResult(outcomes, report.stopped)
+        failed = [outcome.device.id for outcome in outcomes if not _succeeded(outcome)]
+        failed += [r.device_id for r in report.resumed if not r.rotated]
         with store.transaction() as conn:
-            self.journal.finish_run(conn, self.run_id, report.stopped or "finished")
+            self.journal.finish_run(conn, self.run_id, report.stopped or "finished", failed_devices=failed)
         return report
 
     def _systematic(self, finished: list[Outcome[DeviceRotation]]) -> str | None:
@@ -261,6 +268,88 @@ class RotationEngine:
             if entry.state in (State.CHANGED, State.PROMOTED):
                 entry = await self._finish(record, entry)
             return await self._summary(record, entry)
+
+    async def activate_one(self, record: DeviceRecord) -> DeviceRotation:
+        """Give a factory-fresh device its first password: unique, staged before the device is told.
+
+        Raises:
+            CamvaultError: the device is already active, or unreachable (nothing was staged).
+        """
+        async with self._lock(record.id):
+            driver = self.session.driver(record)
+            probe = await driver.probe()
+            if probe.activated is not False:
+                raise DeviceError(
+                    record.label, "the device is already activated (or does not say); use rotate"
+                )
+            username = record.username or "admin"
+            ref = record.credential_ref or f"cred:{record.id}"
+            new_password = self._new_password(record)
+            with self.session.store.transaction() as conn:
+                entry = self.journal.stage(
+                    conn,
+                    run_id=self.run_id,
+                    device_id=record.id,
+                    username=username,
+                    credential_ref=ref,
+                    new_password=new_password,
+                    kind=RotationKind.ACTIVATION,
+                    label=record.label,
+                )
+                self.session.inventory().attach_credential(conn, record.id, ref, username)
+            entry = self._move(entry, State.APPLYING, record)
+            try:
+                await driver.activate(new_password)
+            except DeviceRefused as refusal:
+                entry = self._abandon(
+                    entry, State.FAILED, record, f"the device refused the password: {refusal.reason}"
+                )
+            except DeviceError as problem:
+                entry = await self.resolve(record, entry, reason=problem.reason)
+            else:
+                try:
+                    works = (await driver.check_login(Credential(username, new_password))).ok
+                except DeviceError as problem:
+                    entry = await self.resolve(record, entry, reason=problem.reason)
+                else:
+                    entry = (
+                        self._move(entry, State.CHANGED, record, "activated")
+                        if works
+                        else await self.resolve(
+                            record, entry, reason="activated, but the password is not accepted"
+                        )
+                    )
+            if entry.state in (State.CHANGED, State.PROMOTED):
+                entry = await self._finish(record, entry)
+            return await self._summary(record, entry)
+
+    def publish(self, consumers: Sequence[Consumer]) -> list[str]:
+        """Give every consumer the current credentials of the inventory; returns one line per consumer."""
+        if not consumers:
+            return []
+        vault = self.session.vault
+        assert vault is not None
+        with self.session.store.transaction(readonly=True) as conn:
+            records = [record for record in self.session.inventory().all(conn) if record.credential_ref]
+            secrets = vault.current_secrets(
+                conn, [record.credential_ref for record in records if record.credential_ref]
+            )
+        pairs = [
+            (
+                record,
+                Credential(secrets[record.credential_ref].username, secrets[record.credential_ref].password),
+            )
+            for record in records
+            if record.credential_ref in secrets
+        ]
+        lines = []
+        for consumer in consumers:
+            try:
+                consumer.publish(pairs)
+                lines.append(f"{consumer.name}: {len(pairs)} credentials written")
+            except (OSError, CamvaultError) as exc:
+                lines.append(f"{consumer.name}: failed ({exc})")
+        return lines
 
     async def _after_refusal(
         self,
@@ -528,7 +617,9 @@ class RotationEngine:
         with self.session.store.transaction(readonly=True) as conn:
             dependents = tuple((d.target, d.state.value) for d in self.journal.dependents(conn, entry))
             stored = self.journal.get(conn, entry.id)
-        return DeviceRotation(record.label, stored.state, stored.reason, stored.attempts, dependents)
+        return DeviceRotation(
+            record.label, record.id, stored.state, stored.reason, stored.attempts, dependents
+        )
 
     async def _map_dependents(self) -> None:
         """Which NVR channels record which camera: read every NVR's channel list once per run."""

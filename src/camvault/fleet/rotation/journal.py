@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -43,7 +43,16 @@ from camvault.fleet.store.schema import (
 )
 from camvault.fleet.vault import Vault
 
-__all__ = ["Dependent", "DependentState", "Journal", "RotationEntry", "RotationKind", "State"]
+__all__ = [
+    "Dependent",
+    "DependentState",
+    "Journal",
+    "RotationEntry",
+    "RotationKind",
+    "State",
+    "policies",
+    "set_policy",
+]
 
 
 class State(StrEnum):
@@ -164,13 +173,30 @@ class Journal:
         )
         return run_id
 
-    def finish_run(self, conn: Connection, run_id: str, outcome: str) -> None:
-        """Record how a run ended."""
+    def finish_run(
+        self, conn: Connection, run_id: str, outcome: str, *, failed_devices: Sequence[str] = ()
+    ) -> None:
+        """Record how a run ended, and which devices failed (for ``--retry-failed``)."""
         conn.execute(
             update(rotation_run)
             .where(rotation_run.c.id == run_id)
-            .values(finished_at=self.now(), outcome=outcome[:500])
+            .values(
+                finished_at=self.now(), outcome=outcome[:500], failed_devices=json.dumps(list(failed_devices))
+            )
         )
+
+    def last_failed_devices(self, conn: Connection) -> list[str]:
+        """The devices that failed in the most recent finished run."""
+        row = conn.execute(
+            select(rotation_run.c.failed_devices)
+            .where(rotation_run.c.finished_at.is_not(None))
+            .order_by(rotation_run.c.finished_at.desc())
+            .limit(1)
+        ).first()
+        if row is None or not row.failed_devices:
+            return []
+        loaded = json.loads(row.failed_devices)
+        return [str(item) for item in loaded] if isinstance(loaded, list) else []
 
     # ------------------------------------------------------------------ rotations
 
@@ -388,15 +414,19 @@ class Journal:
             for row in rows
         ]
 
-    # ------------------------------------------------------------------ policies
 
-    def set_policy(self, conn: Connection, group: str, max_age_days: int) -> None:
-        """Set a group's maximum password age."""
-        if max_age_days < 1:
-            raise JournalError("a maximum password age is at least one day")
-        conn.execute(rotation_policy.delete().where(rotation_policy.c.group_name == group))
-        conn.execute(insert(rotation_policy).values(group_name=group, max_age_days=max_age_days))
+def set_policy(conn: Connection, group: str, max_age_days: int) -> None:
+    """Set a group's maximum password age (``*``: every group without its own).
 
-    def policies(self, conn: Connection) -> dict[str, int]:
-        """Every group's maximum password age, in days."""
-        return {row.group_name: row.max_age_days for row in conn.execute(select(rotation_policy))}
+    Raises:
+        JournalError: less than a day.
+    """
+    if max_age_days < 1:
+        raise JournalError("a maximum password age is at least one day")
+    conn.execute(rotation_policy.delete().where(rotation_policy.c.group_name == group))
+    conn.execute(insert(rotation_policy).values(group_name=group, max_age_days=max_age_days))
+
+
+def policies(conn: Connection) -> dict[str, int]:
+    """Every group's maximum password age, in days."""
+    return {row.group_name: row.max_age_days for row in conn.execute(select(rotation_policy))}

@@ -50,6 +50,7 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Table,
+    Text,
     text,
 )
 from sqlalchemy.types import TypeDecorator
@@ -228,6 +229,7 @@ rotation_run = Table(
     Column("finished_at", UtcDateTime, nullable=True),
     Column("options", String(2000), nullable=False),
     Column("outcome", String(500), nullable=True),
+    Column("failed_devices", Text, nullable=True),
     PrimaryKeyConstraint("id"),
 )
 

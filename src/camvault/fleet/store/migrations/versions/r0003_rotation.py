@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("options", sa.String(2000), nullable=False),
         sa.Column("outcome", sa.String(500), nullable=True),
+        sa.Column("failed_devices", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_rotation_run"),
     )
     op.create_table(
@@ -68,7 +69,9 @@ def upgrade() -> None:
         sa.Column("reason", sa.String(500), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("rotation_id", "kind", "target", name="pk_rotation_dependent"),
-        sa.CheckConstraint("state IN ('pending', 'updated', 'verified', 'failed')", name="ck_rotation_dependent_state"),
+        sa.CheckConstraint(
+            "state IN ('pending', 'updated', 'verified', 'failed')", name="ck_rotation_dependent_state"
+        ),
     )
     op.create_table(
         "rotation_policy",
