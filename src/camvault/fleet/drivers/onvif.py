@@ -155,8 +155,11 @@ class OnvifDriver(DeviceDriver):
             raise DeviceProtocolError(
                 self.name, "the device refuses GetSystemDateAndTime without credentials"
             )
+        before = self.budget.clock.now()
         body = await self._call("GetSystemDateAndTime", credential, what="the device time")
-        return self._parsed(lambda: _onvif.read_system_time(body), what="the device time")
+        device_time = self._parsed(lambda: _onvif.read_system_time(body), what="the device time")
+        self._measured(device_time, before)
+        return device_time
 
     # ------------------------------------------------------------------ with credentials
 
@@ -296,6 +299,8 @@ class OnvifDriver(DeviceDriver):
         if reply.status == 401 or (envelope is not None and envelope.is_fault):
             fault = soap.parse_fault(envelope) if envelope is not None and envelope.is_fault else None
             if fault is None or classify_fault(fault).kind is FaultKind.AUTHENTICATION:
+                # The device wants credentials even here: sign in our own time until an answer says more.
+                self._clock = _Clock(timedelta(0), self.budget.clock.monotonic())
                 return None
             raise self._fault_error(classify_fault(fault), what="the device time")
         if not reply.ok or envelope is None:
@@ -304,16 +309,18 @@ class OnvifDriver(DeviceDriver):
             lambda: _onvif.response_body(envelope, "GetSystemDateAndTime"), what="the device time"
         )
         device_time = self._parsed(lambda: _onvif.read_system_time(body), what="the device time")
+        self._measured(device_time, before)
+        return device_time
+
+    def _measured(self, device_time: datetime, before: datetime) -> None:
         after = self.budget.clock.now()
         self._clock = _Clock(device_time - (before + (after - before) / 2), self.budget.clock.monotonic())
-        return device_time
 
     async def _sync_clock(self) -> None:
         clock = self._clock
         if clock is not None and self.budget.clock.monotonic() - clock.measured_at <= CLOCK_MAX_AGE:
             return
-        if await self._read_time_unauthenticated() is None:
-            self._clock = _Clock(timedelta(0), self.budget.clock.monotonic())
+        await self._read_time_unauthenticated()
 
     async def _send(
         self,
