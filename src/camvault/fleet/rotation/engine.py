@@ -48,7 +48,14 @@ from camvault.errors import (
 from camvault.fleet.drivers import AttemptBudget, Credential, DeviceDriver, DeviceKind
 from camvault.fleet.inventory import DeviceRecord
 from camvault.fleet.rotation.consumers import Consumer
-from camvault.fleet.rotation.journal import DependentState, Journal, RotationEntry, RotationKind, State
+from camvault.fleet.rotation.journal import (
+    Dependent,
+    DependentState,
+    Journal,
+    RotationEntry,
+    RotationKind,
+    State,
+)
 from camvault.fleet.runner import Outcome, Runner, RunResult
 from camvault.fleet.session import FleetSession
 from camvault.passwords import generate, profile_for
@@ -459,10 +466,18 @@ class RotationEngine:
         if entry.state is State.CHANGED:
             with self.session.store.transaction() as conn:
                 entry = self.journal.promote(conn, entry, attempts=self.budget.take(record.label))
+        failed = await self._update_dependents(record, entry)
+        note = (
+            f"{len(failed)} dependent(s) not verified: " + "; ".join(d.reason for d in failed)
+            if failed
+            else ""
+        )
+        return self._move(entry, State.DONE, record, note)
+
+    async def _update_dependents(self, record: DeviceRecord, entry: RotationEntry) -> list[Dependent]:
+        """Give every unverified dependent the entry's new password; returns those still not verified."""
         new, _ = self._credentials(entry)
-        with self.session.store.transaction(readonly=True) as conn:
-            dependents = self.journal.dependents(conn, entry)
-        for dependent in dependents:
+        for dependent in self._dependents_now(entry):
             if dependent.state is DependentState.VERIFIED or dependent.kind != NVR_CHANNEL:
                 continue
             state, why = await self._update_channel(dependent.target, record, new)
@@ -470,13 +485,7 @@ class RotationEngine:
                 self.journal.mark_dependent(
                     conn, entry, dependent.kind, dependent.target, state=state, reason=why
                 )
-        failed = [d for d in self._dependents_now(entry) if d.state is not DependentState.VERIFIED]
-        note = (
-            f"{len(failed)} dependent(s) not verified: " + "; ".join(d.reason for d in failed)
-            if failed
-            else ""
-        )
-        return self._move(entry, State.DONE, record, note)
+        return [d for d in self._dependents_now(entry) if d.state is not DependentState.VERIFIED]
 
     async def _update_channel(
         self, target: str, camera: DeviceRecord, new: Credential
@@ -489,6 +498,13 @@ class RotationEngine:
                 return DependentState.FAILED, f"NVR {nvr_id} is no longer in the inventory"
         channel_id = int(raw_channel)
         async with self._lock(nvr.id):
+            with self.session.store.transaction(readonly=True) as conn:
+                nvr_entry = self.journal.latest_for(conn, nvr.id)
+            if nvr_entry is not None and nvr_entry.state in _UNSETTLED:
+                return (
+                    DependentState.PENDING,
+                    f"{nvr.label}: its own password change is unresolved; retried next run",
+                )
             credential = self.session.credential(nvr)
             if credential is None:
                 return (
@@ -526,24 +542,36 @@ class RotationEngine:
     # ------------------------------------------------------------------ resuming
 
     async def resume(self) -> list[DeviceRotation]:
-        """Finish or roll back every rotation a crash or an interruption left open."""
+        """Finish or roll back every rotation a crash or an interruption left open, then repair dependents.
+
+        A killed run can leave an entry STAGED (rolled back: the device was never told), APPLYING (resolved
+        against the device), CHANGED or PROMOTED (finished). A run killed while updating dependents leaves
+        DONE entries whose NVR channels were not verified; the latest such entry of each device gets its
+        dependents updated again. The attempt budget starts fresh in a new process: a killed run leaves at
+        most one failed attempt on a device (a failure is always followed by a success check), which the
+        reserve covers.
+        """
         with self.session.store.transaction(readonly=True) as conn:
             open_entries = self.journal.unfinished(conn)
+            latest = self.journal.latest(conn)
+            needing_repair = [
+                entry
+                for entry in latest.values()
+                if entry.state is State.DONE
+                and any(d.state is not DependentState.VERIFIED for d in self.journal.dependents(conn, entry))
+            ]
             inventory = self.session.inventory()
-            records = {}
-            for entry in open_entries:
+            records: dict[str, DeviceRecord] = {}
+            for entry in [*open_entries, *needing_repair]:
                 try:
-                    records[entry.id] = inventory.get(conn, entry.device_id)
+                    records[entry.device_id] = inventory.get(conn, entry.device_id)
                 except InventoryError:
                     continue
         finished: list[DeviceRotation] = []
         for entry in open_entries:
-            record = records.get(entry.id)
+            record = records.get(entry.device_id)
             if record is None:
                 continue
-            self.budget.state(record.label).failures = max(
-                self.budget.state(record.label).failures, entry.attempts
-            )
             async with self._lock(record.id):
                 current = entry
                 if current.state is State.STAGED:
@@ -557,6 +585,11 @@ class RotationEngine:
                 if current.state in (State.CHANGED, State.PROMOTED):
                     current = await self._finish(record, current)
             finished.append(await self._summary(record, current))
+        for entry in needing_repair:
+            record = records.get(entry.device_id)
+            if record is None:
+                continue
+            await self._update_dependents(record, entry)
         return finished
 
     # ------------------------------------------------------------------ helpers
@@ -609,7 +642,7 @@ class RotationEngine:
         with self.session.store.transaction() as conn:
             return self.journal.note(conn, entry, reason=reason, attempts=self.budget.take(record.label))
 
-    def _dependents_now(self, entry: RotationEntry) -> list[Any]:
+    def _dependents_now(self, entry: RotationEntry) -> list[Dependent]:
         with self.session.store.transaction(readonly=True) as conn:
             return list(self.journal.dependents(conn, entry))
 
@@ -625,11 +658,20 @@ class RotationEngine:
         """Which NVR channels record which camera: read every NVR's channel list once per run."""
         with self.session.store.transaction(readonly=True) as conn:
             records = self.session.inventory().all(conn)
+            unsettled = {
+                device for device, entry in self.journal.latest(conn).items() if entry.state in _UNSETTLED
+            }
         by_address: dict[tuple[str, int], DeviceRecord] = {(r.host, r.port): r for r in records}
         by_host: dict[str, list[DeviceRecord]] = {}
         for record in records:
             by_host.setdefault(record.host, []).append(record)
-        nvrs = [r for r in records if r.kind == DeviceKind.NVR.value and r.credential_ref]
+        # An NVR whose own rotation is unresolved may not accept the vault's current password: asking would
+        # spend one of its attempts on every run, so it is left out until it is resolved.
+        nvrs = [
+            r
+            for r in records
+            if r.kind == DeviceKind.NVR.value and r.credential_ref and r.id not in unsettled
+        ]
 
         async def channels_of(nvr: DeviceRecord) -> None:
             credential = self.session.credential(nvr)
@@ -649,6 +691,9 @@ class RotationEngine:
                     self._dependents.setdefault(camera.id, []).append((nvr, channel.id))
 
         await asyncio.gather(*(channels_of(nvr) for nvr in nvrs))
+
+
+_UNSETTLED = frozenset({State.STAGED, State.APPLYING, State.CHANGED, State.NEEDS_RECOVERY})
 
 
 def _succeeded(outcome: Outcome[DeviceRotation]) -> bool:

@@ -353,6 +353,16 @@ class Journal:
             latest[entry.device_id] = entry
         return latest
 
+    def latest_for(self, conn: Connection, device_id: str) -> RotationEntry | None:
+        """The most recent entry of one device."""
+        row = conn.execute(
+            select(rotation)
+            .where(rotation.c.device_id == device_id)
+            .order_by(rotation.c.created_at.desc())
+            .limit(1)
+        ).first()
+        return _entry(row) if row is not None else None
+
     def run_entries(self, conn: Connection, run_id: str) -> list[RotationEntry]:
         """The entries of one run."""
         return [
