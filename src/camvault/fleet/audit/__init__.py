@@ -17,7 +17,8 @@ Public API:
   thresholds :data:`CLOCK_SKEW_WARN_SECONDS`, :data:`CLOCK_SKEW_HIGH_SECONDS`, :data:`MAX_ADMINS`,
   :data:`NIST_MIN_LENGTH`.
 * Catalogue: :func:`default_catalogue`, :func:`load_catalogue`, :class:`Catalogue`, :class:`Advisory`,
-  :class:`AffectedRange`, :class:`AdvisoryMatch`, :class:`FirmwareVersion`, :class:`Reference`.
+  :class:`AffectedRange`, :class:`AdvisoryMatch`, :class:`FirmwareVersion`, :class:`Reference`,
+  :data:`CATALOGUE_SCHEMA`, :data:`MAX_CATALOGUE_BYTES`.
 * Reports: :func:`render_console`, :func:`render_text`, :func:`render_json`, :func:`report_to_dict`,
   :func:`report_schema`, :func:`render_html`, :data:`REPORT_SCHEMA`.
 """
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 from camvault.fleet.audit.catalogue import (
     CATALOGUE_SCHEMA,
+    MAX_CATALOGUE_BYTES,
     Advisory,
     AdvisoryMatch,
     AffectedRange,
@@ -79,6 +81,7 @@ __all__ = [
     "EXIT_INCOMPLETE",
     "FINDING_TYPES",
     "MAX_ADMINS",
+    "MAX_CATALOGUE_BYTES",
     "NIST_MIN_LENGTH",
     "REPORT_SCHEMA",
     "SCORE_PENALTIES",
