@@ -305,3 +305,16 @@ def test_locked_devices_keep_their_lock_policy_and_admin_findings() -> None:
         )
     )
     assert set(report.devices[0].codes) == {C.DEVICE_LOCKED, C.LOCK_DISABLED}
+
+
+def test_firmware_is_shown_in_one_spelling() -> None:
+    report = run(
+        device("cam-1", facts=facts("DS-2CD2385G1-I", "V5.6.2build 190701", None)),
+        device("cam-2", facts=facts("DS-2CD2143G2-I", "V5.7.3", "220112")),
+        device("cam-3", facts=facts("AXC-2000", "2.800.0000000.23.R", "R", vendor="Axicam")),
+    )
+    assert [entry.firmware for entry in report.devices] == [
+        "V5.6.2 build 190701",
+        "V5.7.3 build 220112",
+        "2.800.0000000.23.R R",  # unreadable: shown as reported
+    ]

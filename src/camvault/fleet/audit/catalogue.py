@@ -78,7 +78,7 @@ _OLDER = frozenset({-1})
 _E = TypeVar("_E", FindingCode, Severity, DeviceKind)
 
 
-@dataclass(frozen=True, slots=True, order=False)
+@dataclass(frozen=True, slots=True)
 class FirmwareVersion:
     """A firmware version as numbers plus an optional ``YYMMDD`` build date.
 

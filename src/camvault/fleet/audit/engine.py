@@ -23,8 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from camvault.errors import ConfigurationError
-from camvault.fleet.audit.catalogue import Catalogue
+from camvault.errors import ConfigurationError, InvalidContent
+from camvault.fleet.audit.catalogue import Catalogue, FirmwareVersion
 from camvault.fleet.audit.findings import Finding, FindingCode, Severity
 from camvault.fleet.audit.observations import CredentialStatus, DeviceObservation, FleetObservation
 from camvault.fleet.audit.rules import device_findings, reuse_findings
@@ -238,20 +238,13 @@ def _device_report(
 ) -> DeviceReport:
     named = tuple(finding for finding in fleet if device.device_id in finding.devices)
     facts = device.facts
-    firmware = None
-    if facts is not None:
-        firmware = (
-            f"{facts.firmware_version} {facts.firmware_build}"
-            if facts.firmware_build
-            else facts.firmware_version
-        )
     return DeviceReport(
         device_id=device.device_id,
         label=device.label,
         address=device.address,
         vendor=facts.vendor if facts is not None else device.vendor,
         model=facts.model if facts is not None else None,
-        firmware=firmware,
+        firmware=_firmware_text(facts.firmware_version, facts.firmware_build) if facts is not None else None,
         reachable=device.reachable,
         credential=device.credential,
         findings=own,
@@ -259,6 +252,14 @@ def _device_report(
         score=_device_score(device, own + named),
         incomplete_reasons=_incomplete_reasons(device),
     )
+
+
+def _firmware_text(version: str, build: str | None) -> str:
+    """The firmware as ``V5.5.0 build 170725`` whatever the device's spelling, or as reported if unreadable."""
+    try:
+        return str(FirmwareVersion.parse(version, build))
+    except InvalidContent:
+        return f"{version} {build}" if build else version
 
 
 def _device_score(device: DeviceObservation, findings: tuple[Finding, ...]) -> int | None:

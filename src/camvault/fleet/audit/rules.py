@@ -47,7 +47,7 @@ NIST_MIN_LENGTH = 15
 
 _HIKVISION_NOTES = "shared/research/hikvision.md"
 _ONVIF_NOTES = "shared/research/onvif.md"
-_NIST_URL = "https://pages.nist.gov/800-63-4/sp800-63b.html#password"
+_NIST_URL = "https://pages.nist.gov/800-63-4/sp800-63b.html"
 _HA_SKEW_ISSUE = "https://github.com/home-assistant/core/issues/121952"
 
 _VENDOR_REASON_TEXT = {
