@@ -301,10 +301,7 @@ class DigestSession:
                     self.budget.spend(self.device, credential.password, self.source)
                 request = self._request(method, path, params=params, headers=headers, body=body)
                 if state is not None:
-                    uri = request.url.raw_path.decode("ascii")
-                    request.headers["Authorization"] = state.authorize(
-                        method, uri, credential.username, credential.password, rng=self._rng
-                    )
+                    request.headers["Authorization"] = self._authorization(state, request, credential)
                 reply = await self._exchange(request, credentialed=credentialed, max_bytes=max_bytes)
                 if reply.status == 401:
                     challenge = self._challenge_of(reply)
@@ -332,6 +329,20 @@ class DigestSession:
                 if credentialed and reply.ok:
                     self.budget.record_success(self.device, self.source)
                 return Outcome(reply)
+
+    def _authorization(
+        self, state: digest.DigestClientState, request: httpx.Request, credential: Credential
+    ) -> str:
+        uri = request.url.raw_path.decode("ascii")
+        try:
+            return state.authorize(
+                request.method, uri, credential.username, credential.password, rng=self._rng
+            )
+        except ProtocolError as exc:
+            self._cached = None
+            raise DeviceProtocolError(
+                self.device, f"the Digest challenge cannot be answered: {exc}"
+            ) from None
 
     async def _exchange(
         self, request: httpx.Request, *, credentialed: bool = False, max_bytes: int = MAX_REPLY_BYTES
