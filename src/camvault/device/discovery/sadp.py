@@ -1,0 +1,302 @@
+"""The lab's SADP responder: inquiry, Hello at boot, and the commands (``exchangecode``, ``activate``).
+
+Research ``hikvision.md`` §13. Every Hikvision device of the lab (cameras and NVRs; the generic ONVIF camera
+does not speak SADP) answers an ``inquiry``/``inquiry_v32`` with a ``<ProbeMatch>`` built by
+:func:`device_record` from its model, echoing the probe's ``Uuid`` and ``Types``; an inquiry naming a ``MAC``
+is answered only by that device. A command is acted on only by the device whose MAC it names: commands for
+another MAC, or without one, are ignored (§13.2, device behaviour inferred there).
+
+Commands are a table, ``Types`` → handler (:data:`DEFAULT_COMMANDS`), so the reset commands of §13.4
+(``getencryptstring``, ``reset``...) slot in by passing a larger table. A handler gets a
+:class:`SadpContext` (the device, the requester's address, the responder's key-exchange store) and returns the
+:class:`~camvault.protocols.sadp.ActionResponse`. Unknown commands are ignored, as a device that does not
+implement one would.
+
+Activation from the LAN (§13.5): ``exchangecode`` carries the client's RSA public key; the device draws a
+random text ``R`` (32 hex digits, as for ISAPI), remembers it for that requester for
+:data:`EXCHANGE_SECONDS`, and answers it encrypted; ``activate`` carries the password AES-encrypted under
+``R``; the device decrypts it and activates. Results: ``success``; ``denied`` when the password does not
+decrypt under the exchanged key (or no exchange happened: a credential problem); ``failure`` when the device
+is already active or refuses the password by its policy. Which ``Result`` real firmware picks for each is not
+documented; these are our choices.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from random import Random
+from typing import Final
+
+from camvault.device.discovery.base import Discoverable, Responder
+from camvault.device.discovery.network import Arrival
+from camvault.device.model import FirmwareVersion, Kind
+from camvault.device.model.identity import ProductLine
+from camvault.device.model.recovery import recovery_supported
+from camvault.errors import CryptoError, DeviceRefusal, InvalidContent, MessageTooLarge, ProtocolError
+from camvault.protocols import sadp
+from camvault.protocols.isapi import activation
+from camvault.protocols.isapi.documents import utc_offset_of
+from camvault.protocols.sadp import ActionResponse, DeviceRecord, Result, SadpCommand
+
+__all__ = [
+    "CAP2_DEVICE_TYPE",
+    "DEFAULT_COMMANDS",
+    "EXCHANGE_SECONDS",
+    "SadpCommandHandler",
+    "SadpContext",
+    "SadpResponder",
+    "activate",
+    "device_record",
+    "exchange_code",
+]
+
+log = logging.getLogger(__name__)
+
+EXCHANGE_SECONDS: Final = 120.0
+"""How long an exchanged key stays usable (the ISAPI challenge's lifetime on the same device)."""
+CAP2_DEVICE_TYPE: Final = 141945
+"""``DeviceType`` of the DS-2CD2385G1-I capture (§13.3); the code of other models is not known."""
+_MAX_EXCHANGES = 1024
+_COMMAND_PORT = 8000
+_TLS_PORT = 8443
+_DSP_VERSION = "V7.3 build 190626"  # CAP2's; the emulator has no DSP firmware of its own
+
+
+def _newer_generation(device: Discoverable) -> bool:
+    """Firmware whose ProbeMatch carries the SDK* and MailBox fields (CAP2 has them, CAP1 on V5.5.6 not)."""
+    firmware = device.model.firmware
+    threshold = (
+        FirmwareVersion(4, 0, 0) if firmware.line is ProductLine.RECORDER else FirmwareVersion(5, 6, 0)
+    )
+    return firmware.version >= threshold
+
+
+def _boot_time(device: Discoverable) -> datetime:
+    """``BootTime`` is the device's local wall-clock time (§13.3), hence the zone offset and no tzinfo."""
+    model = device.model
+    try:
+        offset = utc_offset_of(model.settings.time_zone)
+    except InvalidContent:
+        offset = timedelta(0)
+    return (model.boot_time + offset).replace(tzinfo=None, microsecond=0)
+
+
+def device_record(device: Discoverable, requester: str | None = None) -> DeviceRecord:
+    """The device's ``<ProbeMatch>``/``<Hello>`` fields, in CAP2's shape (§13.3).
+
+    Fields the model has no value for are filled as CAP2 shows them for a camera (ports 8000/8443, DSP
+    version, OEM code 1, no reset ability); fields a firmware generation does not send are left out: the
+    activation, salt and password-reset fields before activation existed (V5.3.0), the SDK-over-TLS and
+    mailbox fields before V5.6.0 (CAP1). ``DeviceLock`` reports whether the *requester's* address is locked
+    out, the lock being per address (§8) [I: what the real field means is not documented].
+    """
+    model = device.model
+    identity = model.identity
+    firmware = model.firmware
+    modern = firmware.requires_activation
+    newer = _newer_generation(device)
+    nvr = identity.kind is Kind.NVR
+    return DeviceRecord(
+        mac=identity.mac,
+        ipv4_address=device.address,
+        description=identity.model,
+        serial=identity.serial,
+        device_type=None if nvr else CAP2_DEVICE_TYPE,
+        command_port=_COMMAND_PORT,
+        http_port=device.http_port,
+        ipv4_subnet_mask="255.0.0.0" if device.address.startswith("127.") else "255.255.255.0",
+        ipv4_gateway="0.0.0.0",  # noqa: S104 - no gateway, as an isolated lab device reports it
+        ipv6_address="::",
+        ipv6_gateway="::",
+        ipv6_mask_len=64,
+        dhcp=False,
+        analog_channels=0,
+        digital_channels=identity.channels,
+        software_version=sadp.format_software_version(str(firmware.version), firmware.build),
+        dsp_version=_DSP_VERSION,
+        boot_time=_boot_time(device),
+        encrypt=True,
+        reset_ability=False,
+        disk_number=1 if identity.has_storage else 0,
+        activated=model.activated if modern else None,
+        password_reset_ability=True if modern else None,
+        password_reset_mode_second=True if modern else None,
+        detail_oem_code=1,
+        support_security_question=recovery_supported(firmware) if modern else None,
+        support_hc_platform=True,
+        hc_platform_enable=False,
+        is_modify_verification_code=True if modern else None,
+        salt=identity.salt if modern else None,
+        device_lock=model.lock_status(requester).locked if requester is not None else False,
+        sdk_over_tls_port=_TLS_PORT if newer else None,
+        sdk_server_status=True if newer else None,
+        sdk_over_tls_server_status=True if newer else None,
+        support_mailbox=True if newer else None,
+    )
+
+
+def speaks_sadp(device: Discoverable) -> bool:
+    """Whether a device answers SADP (Hikvision cameras and recorders)."""
+    return device.model.identity.kind is not Kind.ONVIF_CAMERA
+
+
+# ------------------------------------------------------------------ commands
+
+
+@dataclass(slots=True)
+class SadpContext:
+    """What a command handler may use.
+
+    Attributes:
+        device: the device the command names.
+        requester: the sender's address.
+        responder: the responder, for its key-exchange store.
+    """
+
+    device: Discoverable
+    requester: str
+    responder: SadpResponder
+
+    def _key(self) -> tuple[str, str]:
+        return (self.device.model.identity.mac, self.requester)
+
+    def remember_key(self, random_text: str) -> None:
+        """Keep the exchanged random text for this device and requester."""
+        store = self.responder.exchanges
+        store[self._key()] = (random_text, self.device.model.monotonic() + EXCHANGE_SECONDS)
+        store.move_to_end(self._key())
+        while len(store) > _MAX_EXCHANGES:
+            store.popitem(last=False)
+
+    def take_key(self) -> str | None:
+        """Spend the exchanged random text, if one is live."""
+        entry = self.responder.exchanges.pop(self._key(), None)
+        if entry is None or entry[1] < self.device.model.monotonic():
+            return None
+        return entry[0]
+
+    def respond(self, command: SadpCommand, result: Result, *, code: str | None = None) -> ActionResponse:
+        """The device's answer to ``command``."""
+        return ActionResponse(
+            command.uuid, command.types, result, mac=self.device.model.identity.mac, code=code
+        )
+
+
+SadpCommandHandler = Callable[[SadpContext, SadpCommand], ActionResponse]
+
+
+def exchange_code(context: SadpContext, command: SadpCommand) -> ActionResponse:
+    """``exchangecode``: encrypt a fresh random text to the client's RSA key (§13.5 steps 1-2)."""
+    public_key = command.text("Code")
+    if not public_key:
+        return context.respond(command, Result.FAILURE)
+    random_text = activation.new_random_text(context.responder.random_bytes)
+    try:
+        code = activation.sadp_build_code(public_key, random_text)
+    except (InvalidContent, MessageTooLarge):
+        return context.respond(command, Result.FAILURE)
+    context.remember_key(random_text)
+    return context.respond(command, Result.SUCCESS, code=code)
+
+
+def activate(context: SadpContext, command: SadpCommand) -> ActionResponse:
+    """``activate``: decrypt the new password under the exchanged key and activate (§13.5 step 3)."""
+    model = context.device.model
+    if model.activated:
+        return context.respond(command, Result.FAILURE)
+    random_text = context.take_key()
+    field = command.text("Password")
+    if random_text is None or not field:
+        return context.respond(command, Result.DENIED)
+    try:
+        password = activation.sadp_decrypt_password(random_text, field)
+    except (CryptoError, InvalidContent, MessageTooLarge):
+        return context.respond(command, Result.DENIED)
+    try:
+        model.activate(password)
+    except DeviceRefusal:
+        return context.respond(command, Result.FAILURE)
+    return context.respond(command, Result.SUCCESS)
+
+
+DEFAULT_COMMANDS: Final[Mapping[str, SadpCommandHandler]] = {
+    "exchangecode": exchange_code,
+    "activate": activate,
+}
+"""The commands the lab implements; the reset commands of another issue are added to a copy of this table."""
+
+
+# ------------------------------------------------------------------ the responder
+
+
+class SadpResponder(Responder):
+    """Answers SADP for every Hikvision device of a lab (see the module docstring).
+
+    Args:
+        devices: returns the lab's devices.
+        port: UDP port (the real one is 37020).
+        interfaces: further local interface addresses to answer on.
+        commands: the command table.
+        max_delay: reply jitter bound (see :mod:`camvault.device.discovery.base`).
+        rng: randomness for the jitter.
+        random_bytes: the source of the key exchange's random texts (:mod:`secrets` by default).
+    """
+
+    protocol = "SADP"
+    group = sadp.MULTICAST_GROUP
+
+    def __init__(
+        self,
+        devices: Callable[[], Collection[Discoverable]],
+        *,
+        port: int = sadp.PORT,
+        interfaces: Sequence[str] = (),
+        commands: Mapping[str, SadpCommandHandler] = DEFAULT_COMMANDS,
+        max_delay: float = 0.5,
+        rng: Random | None = None,
+        random_bytes: activation.RandomBytes = secrets.token_bytes,
+    ) -> None:
+        super().__init__(devices, port=port, interfaces=interfaces, max_delay=max_delay, rng=rng)
+        self.random_bytes = random_bytes
+        self.commands = {name.lower(): handler for name, handler in commands.items()}
+        self.exchanges: OrderedDict[tuple[str, str], tuple[str, float]] = OrderedDict()
+
+    def on_datagram(self, arrival: Arrival) -> None:
+        """Answer an inquiry or act on a command; drop everything else."""
+        try:
+            message = sadp.decode(arrival.data)
+        except ProtocolError:
+            self.ignored += 1
+            return
+        if not isinstance(message, SadpCommand):
+            return  # another device's ProbeMatch or Hello
+        devices = [device for device in self.reached(arrival) if speaks_sadp(device)]
+        if message.types.lower() in (sadp.INQUIRY, sadp.INQUIRY_V32):
+            for device in devices:
+                if message.is_addressed_to(device.model.identity.mac):
+                    record = device_record(device, arrival.source[0])
+                    data = sadp.encode_probe_match(record, uuid=message.uuid, types=message.types)
+                    self.reply(device, arrival, data)
+            return
+        handler = self.commands.get(message.types.lower())
+        target = None
+        if message.mac is not None:
+            target = next((d for d in devices if message.is_addressed_to(d.model.identity.mac)), None)
+        if handler is None or target is None:
+            self.ignored += 1
+            return
+        response = handler(SadpContext(target, arrival.source[0], self), message)
+        self.reply(target, arrival, sadp.encode_action_response(response), delay=False)
+
+    def device_booted(self, device: Discoverable) -> None:
+        """Multicast the device's ``<Hello>`` and forget its key exchanges (a reboot loses them)."""
+        mac = device.model.identity.mac
+        for key in [key for key in self.exchanges if key[0] == mac]:
+            del self.exchanges[key]
+        if speaks_sadp(device):
+            self.announce(sadp.encode_hello(device_record(device), uuid=sadp.new_uuid()))
