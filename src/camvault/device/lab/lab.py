@@ -23,6 +23,7 @@ from random import Random
 from typing import Any
 
 from camvault.clock import Clock, SystemClock
+from camvault.device.discovery import DiscoveryResponders
 from camvault.device.http import Fault, Handler, HttpServer, Request
 from camvault.device.lab.faults import FaultPlan
 from camvault.device.lab.nvr_agent import NvrAgent
@@ -148,6 +149,7 @@ class Lab:
         self.store: LabStore | None = None
         self._saver: asyncio.Task[None] | None = None
         self._rng = secrets.SystemRandom()
+        self.discovery: DiscoveryResponders | None = None
         self.started = False
 
     # ------------------------------------------------------------------ life cycle
@@ -172,12 +174,17 @@ class Lab:
         for device in self.devices.values():
             device.model.finish_boot()
             self._start_agent(device)
+        await self._start_discovery()
         self.save()
         self._saver = asyncio.get_running_loop().create_task(self._save_loop(), name="lab-saver")
         self.started = True
 
     async def stop(self) -> None:
         """Stop every device and agent, and save the state."""
+        # -- discovery: Bye from every device still on, then no more answers.
+        if self.discovery is not None:
+            self.discovery.stop(list(self.devices.values()))
+            self.discovery = None
         if self._saver is not None:
             self._saver.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -191,6 +198,19 @@ class Lab:
             self.store.close()
             self.store = None
         self.started = False
+
+    async def _start_discovery(self) -> None:
+        """-- discovery: one SADP and one WS-Discovery responder for the whole lab, and a Hello per device."""
+        settings = self.settings
+        self.discovery = DiscoveryResponders(
+            lambda: list(self.devices.values()),
+            sadp_port=settings.sadp_port,
+            wsd_port=settings.wsd_port,
+            interfaces=settings.discovery_interfaces,
+        )
+        await self.discovery.start()
+        for device in self.devices.values():
+            self.discovery.device_booted(device)
 
     async def _stop_device(self, device: LabDevice) -> None:
         if device.agent is not None:
@@ -400,6 +420,8 @@ class Lab:
         if reboot:
             await asyncio.sleep(0.05)
         model = device.model
+        if self.discovery is not None:  # -- discovery: Bye before the power goes
+            self.discovery.device_leaving(device)
         model.power_off()
         if device.server is not None:
             await device.server.stop()
@@ -409,6 +431,8 @@ class Lab:
         if device.server is not None:
             await device.server.start()
         model.finish_boot()
+        if self.discovery is not None:  # -- discovery: Hello once booted
+            self.discovery.device_booted(device)
         if device.agent is not None:
             device.agent.wake()
 

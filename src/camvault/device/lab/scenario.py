@@ -30,6 +30,7 @@ state at rest anyway. :func:`load_scenario` validates everything and raises
 
 from __future__ import annotations
 
+import ipaddress
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -123,6 +124,10 @@ class LabSettings:
         nvr_retry_seconds: how often an NVR retries a failing channel. Real NVRs keep retrying a camera whose
             password they hold wrongly; 30 s is our reading of owners' reports (a 5-attempt lock trips within
             minutes), configurable.
+        sadp_port: UDP port of the lab's SADP responder (the real 37020; 0 disables it).
+        wsd_port: UDP port of the lab's WS-Discovery responder (the real 3702; 0 disables it).
+        discovery_interfaces: addresses of further local interfaces on which the responders answer (a LAN
+            or test-namespace interface); the devices themselves stay on loopback.
     """
 
     seed: int = 1
@@ -133,6 +138,9 @@ class LabSettings:
     boot_seconds: float = 3.0
     nvr_check_seconds: float = 60.0
     nvr_retry_seconds: float = 30.0
+    sadp_port: int = 37020
+    wsd_port: int = 3702
+    discovery_interfaces: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +264,9 @@ def _settings(table: Mapping[str, Any], source: str, seed: int | None) -> LabSet
         nvr_retry_seconds=float(
             _get(table, "nvr_retry_seconds", (int, float), where, defaults.nvr_retry_seconds)
         ),
+        sadp_port=_get(table, "sadp_port", int, where, defaults.sadp_port),
+        wsd_port=_get(table, "wsd_port", int, where, defaults.wsd_port),
+        discovery_interfaces=_interfaces(table.get("discovery_interfaces", []), where),
     )
     if settings.addressing not in {"ports", "addresses"}:
         raise ConfigurationError(f"{where}: addressing must be 'ports' or 'addresses'")
@@ -264,9 +275,20 @@ def _settings(table: Mapping[str, Any], source: str, seed: int | None) -> LabSet
         raise ConfigurationError(f"{where}: address_prefix must be '127.N' (loopback only)")
     if not 0 <= settings.base_port <= 65535 or not 1 <= settings.http_port <= 65535:
         raise ConfigurationError(f"{where}: ports must be within 0-65535")
+    if not 0 <= settings.sadp_port <= 65535 or not 0 <= settings.wsd_port <= 65535:
+        raise ConfigurationError(f"{where}: sadp_port and wsd_port must be within 0-65535 (0: off)")
     if settings.boot_seconds < 0 or settings.nvr_check_seconds <= 0 or settings.nvr_retry_seconds <= 0:
         raise ConfigurationError(f"{where}: times must be positive")
     return settings
+
+
+def _interfaces(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigurationError(f"{where}: discovery_interfaces must be a list of IPv4 addresses")
+    try:
+        return tuple(str(ipaddress.IPv4Address(item)) for item in value)
+    except ValueError:
+        raise ConfigurationError(f"{where}: discovery_interfaces must be a list of IPv4 addresses") from None
 
 
 _DEVICE_KEYS = {
