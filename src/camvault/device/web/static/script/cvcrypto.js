@@ -375,6 +375,7 @@
   }
 
   function isProbablePrime(n, rounds) {
+    if (n < 2n) return false;
     for (const p of SMALL_PRIMES) {
       if (n === p) return true;
       if (n % p === 0n) return false;
