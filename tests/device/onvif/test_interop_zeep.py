@@ -89,7 +89,9 @@ async def test_user_management_round_trip(serve: Any) -> None:
     served = await serve(generic_model())
     camera = await served.camera("admin", "admin")
     device = await camera.create_devicemgmt_service()
-    await device.CreateUsers({"User": [{"Username": "op1", "Password": "Pa55word!", "UserLevel": "Operator"}]})
+    await device.CreateUsers(
+        {"User": [{"Username": "op1", "Password": "Pa55word!", "UserLevel": "Operator"}]}
+    )
     users = {user.Username: user.UserLevel for user in await device.GetUsers()}
     assert users == {"admin": "Administrator", "op1": "Operator"}
     await device.SetUser({"User": [{"Username": "op1", "Password": "N3w-Secret", "UserLevel": "User"}]})
@@ -104,7 +106,9 @@ async def test_admin_password_change_then_old_password_is_an_auth_error(serve: A
     served = await serve(generic_model())
     camera = await served.camera("admin", "admin")
     device = await camera.create_devicemgmt_service()
-    await device.SetUser({"User": [{"Username": "admin", "Password": "Rotated-2026!", "UserLevel": "Administrator"}]})
+    await device.SetUser(
+        {"User": [{"Username": "admin", "Password": "Rotated-2026!", "UserLevel": "Administrator"}]}
+    )
     stale = await served.camera("admin", "admin")
     with pytest.raises(zeep.exceptions.Fault) as caught:
         await (await stale.create_devicemgmt_service()).GetDeviceInformation()
