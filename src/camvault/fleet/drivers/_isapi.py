@@ -32,7 +32,6 @@ from camvault.errors import (
 from camvault.fleet.drivers._digest_session import AuthFailure, DigestSession, Outcome
 from camvault.fleet.drivers._transport import MAX_REPLY_BYTES, Reply
 from camvault.fleet.drivers.models import Credential
-from camvault.protocols import xml
 from camvault.protocols.isapi.documents import Document, LockStatus, UserCheck, decode, encode
 from camvault.protocols.isapi.status import ResponseStatus, decode_status
 
@@ -86,15 +85,9 @@ def _from_user_check(check: UserCheck) -> AuthFailure:
 
 
 def _failure_fields(content: bytes) -> AuthFailure | None:
-    if not content.lstrip().startswith((b"<", b"{")):
-        return None
-    try:
-        root = xml.parse(content) if content.lstrip()[:1] == b"<" else None
-    except ProtocolError:
-        return None
-    if root is not None and xml.local_name(root.tag) == "userCheck":
-        check = _user_check(content)
-        return _from_user_check(check) if check is not None else None
+    check = _user_check(content)
+    if check is not None:
+        return _from_user_check(check)
     status = response_status(content)
     if status is None or (status.lock_status is None and status.retry_times is None):
         return None
