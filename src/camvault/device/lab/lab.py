@@ -32,6 +32,7 @@ from camvault.device.model import DeviceModel, Kind, ResetMode, make_identity
 from camvault.device.model.identity import identity_from_dict, identity_to_dict
 from camvault.device.model.lockout import LockSettings
 from camvault.device.store import LabStore, StoredDevice
+from camvault.device.web.tls import device_tls_context
 from camvault.errors import ConfigurationError, DeviceRefusal
 
 __all__ = ["RESET_HOLD_SECONDS", "FrontEndFactory", "Lab", "LabDevice"]
@@ -42,6 +43,8 @@ RESET_HOLD_SECONDS = 10.0
 """How long the reset button must be held for a factory reset (vendor instructions say 10-15 s, §14.3)."""
 
 SAVE_INTERVAL = 0.5
+HTTPS_PORT = 8443
+"""The HTTPS port of every device in ``addresses`` mode (each device has its own address)."""
 LAB_FACTS = "lab"
 
 FrontEndFactory = Callable[["LabDevice"], Handler]
@@ -59,6 +62,7 @@ class LabDevice:
         recorded_password: what the installer wrote down (may be wrong, or ``None``).
         links: for an NVR, the labels of the cameras it records.
         faults: the fault plan applied to its traffic, if any.
+        https_port: its HTTPS port, when the lab serves HTTPS (``[lab] https = true``).
     """
 
     label: str
@@ -69,6 +73,8 @@ class LabDevice:
     links: tuple[str, ...] = ()
     faults: FaultPlan | None = None
     server: HttpServer | None = None
+    https_server: HttpServer | None = None
+    https_port: int | None = None
     agent: NvrAgent | None = None
     lab: Lab | None = field(default=None, repr=False)
     saved_revision: int = -1
@@ -105,6 +111,11 @@ class LabDevice:
             "activated": self.model.activated,
             "power": self.model.power.value,
             "channels": self.links,
+            **(
+                {"https_port": self.https_port, "https_url": f"https://{self.address}:{self.https_port}/"}
+                if self.https_port
+                else {}
+            ),
         }
 
     def fault_for(self, request: Request) -> Fault | None:
@@ -218,6 +229,8 @@ class Lab:
             device.agent = None
         if device.server is not None:
             await device.server.stop()
+        if device.https_server is not None:  # -- https
+            await device.https_server.stop()
 
     def save(self) -> None:
         """Write every device whose state changed since the last save."""
@@ -361,6 +374,30 @@ class Lab:
                     raise ConfigurationError(f"cannot listen on {where}: {result.strerror}")
                 if device.server is not None:
                     device.http_port = device.server.port
+        if self.settings.https:  # -- https
+            await self._bind_https()
+
+    async def _bind_https(self) -> None:
+        """-- https: a second server per device, with the device's own self-signed certificate."""
+        port = HTTPS_PORT if self.settings.addressing == "addresses" else 0
+        for device in self.devices.values():
+            context = device_tls_context(
+                device.model.identity, device.address, self.clock.now(), cache_dir=self.state_dir / "tls"
+            )
+            device.https_server = HttpServer(
+                self.frontend(device),
+                host=device.address,
+                port=port,
+                tls=context,
+                faults=device.fault_for,
+                date_header=partial(_http_date, device.model),
+            )
+            try:
+                await device.https_server.start()
+            except OSError as exc:
+                where = f"{device.address}:{port} for {device.label}"
+                raise ConfigurationError(f"cannot listen for HTTPS on {where}: {exc.strerror}") from None
+            device.https_port = device.https_server.port
 
     def _start_agent(self, device: LabDevice) -> None:
         if device.model.identity.kind is not Kind.NVR:
@@ -425,11 +462,15 @@ class Lab:
         model.power_off()
         if device.server is not None:
             await device.server.stop()
+        if device.https_server is not None:  # -- https
+            await device.https_server.stop()
         await asyncio.sleep(off_seconds)
         model.begin_boot()
         await asyncio.sleep(self.settings.boot_seconds)
         if device.server is not None:
             await device.server.start()
+        if device.https_server is not None:  # -- https
+            await device.https_server.start()
         model.finish_boot()
         if self.discovery is not None:  # -- discovery: Hello once booted
             self.discovery.device_booted(device)

@@ -128,6 +128,8 @@ class LabSettings:
         wsd_port: UDP port of the lab's WS-Discovery responder (the real 3702; 0 disables it).
         discovery_interfaces: addresses of further local interfaces on which the responders answer (a LAN
             or test-namespace interface); the devices themselves stay on loopback.
+        https: also serve every device over HTTPS with its own self-signed certificate (on a free port in
+            ``ports`` mode, on :data:`~camvault.device.lab.lab.HTTPS_PORT` in ``addresses`` mode).
     """
 
     seed: int = 1
@@ -141,6 +143,7 @@ class LabSettings:
     sadp_port: int = 37020
     wsd_port: int = 3702
     discovery_interfaces: tuple[str, ...] = ()
+    https: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,6 +270,7 @@ def _settings(table: Mapping[str, Any], source: str, seed: int | None) -> LabSet
         sadp_port=_get(table, "sadp_port", int, where, defaults.sadp_port),
         wsd_port=_get(table, "wsd_port", int, where, defaults.wsd_port),
         discovery_interfaces=_interfaces(table.get("discovery_interfaces", []), where),
+        https=_get(table, "https", bool, where, defaults.https),
     )
     if settings.addressing not in {"ports", "addresses"}:
         raise ConfigurationError(f"{where}: addressing must be 'ports' or 'addresses'")
