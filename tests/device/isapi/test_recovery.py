@@ -6,10 +6,13 @@ import logging
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from camvault.device.isapi.recovery import GuidFileData, GuidFileReset
 from camvault.device.model import UserLevel
 from camvault.device.model import recovery as rec
+from camvault.errors import DeviceRefusal
 from camvault.protocols.isapi import field_crypto
 from camvault.protocols.isapi.documents import (
     ExternCapabilities,
@@ -428,3 +431,67 @@ async def test_answers_and_passwords_never_reach_replies_or_logs(
     )
     assert PLANTED not in everything and PLANTED.casefold() not in everything
     assert NEW not in "\n".join([*seen, caplog.text])
+
+
+# ------------------------------------------------------------------ our documents: bad input and fuzz
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<GUIDFileReset><password>x</password></GUIDFileReset>",
+        b"<GUIDFileReset><GUIDFile>x</GUIDFile></GUIDFileReset>",
+        b"<GUIDFileReset><GUIDFile></GUIDFile><password>x</password></GUIDFileReset>",
+        b"<GUIDFileReset><GUIDFile>"
+        + b"A" * (2 * 64 * 1024 + 1)
+        + b"</GUIDFile><password>x</password></GUIDFileReset>",
+        b"<LoginPassword><password>x</password></LoginPassword>",
+    ],
+    ids=["no-file", "no-password", "empty-file", "oversized", "wrong-root"],
+)
+async def test_bad_guid_reset_documents_change_nothing(device: Device, body: bytes) -> None:
+    before = fingerprint(device)
+    async with device.client() as client:
+        response = await client.put("/ISAPI/Security/GUIDFileData/reset", content=body)
+    assert response.status_code == 400
+    expected = "badXmlFormat" if len(body) > 64 * 1024 else "badXmlContent"
+    assert status_of(response).sub_status_code == expected
+    assert fingerprint(device) == before
+
+
+async def test_a_question_without_an_answer_is_refused(device: Device) -> None:
+    async with device.client() as client:
+        await set_questions(device, client)
+        response = await client.put(
+            "/ISAPI/Security/questionCertification",
+            content=b"<SecurityQuestion><QuestionList><Question><id>2</id></Question></QuestionList>"
+            b"<password>N3w-Owner-Pass!</password></SecurityQuestion>",
+        )
+    assert status_of(response).sub_status_code == "badParameters"
+    assert device.model.user(1).password.matches(STRONG)
+
+
+@settings(max_examples=40, deadline=None)
+@given(guid_file=st.text(max_size=300), password=st.text(min_size=1, max_size=40), name=st.text(max_size=40))
+def test_our_documents_round_trip(guid_file: str, password: str, name: str) -> None:
+    guid_file = "".join(ch for ch in guid_file if ch.isprintable()).strip() or "x"
+    password = "".join(ch for ch in password if ch.isprintable()).strip() or "p"
+    name = "".join(ch for ch in name if ch.isprintable()).strip() or "n"
+    reset = GuidFileReset(guid_file=guid_file, password=password)
+    assert decode(encode(reset, namespace=None), GuidFileReset) == reset
+    data = GuidFileData(file_name=name, guid_file=guid_file)
+    assert decode(encode(data, namespace="http://www.isapi.org/ver20/XMLSchema"), GuidFileData) == data
+
+
+@settings(max_examples=150, deadline=None)
+@given(content=st.binary(max_size=600) | st.text(max_size=400).map(str.encode))
+def test_guid_file_parser_only_ever_refuses_cleanly(content: bytes) -> None:
+    assert _parse_outcome(content) in {"parsed", "fileFormatError"}
+
+
+def _parse_outcome(content: bytes) -> str:
+    try:
+        rec.parse_guid_file(content)
+    except DeviceRefusal as refusal:
+        return refusal.reason
+    return "parsed"
