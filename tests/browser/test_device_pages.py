@@ -282,3 +282,33 @@ def test_forms_explain_bad_input_and_change_nothing(page: Page, active_device: S
     page.click("#lock-submit")
     expect(page.locator("#lock-message")).to_have_text("This page has expired. Reload it and try again.")
     assert served.run(lambda: served.device.model.settings.lock.max_attempts) == before
+
+
+def test_export_and_import_the_configuration(page: Page, active_device: ServedDevice, tmp_path: Path) -> None:
+    served = active_device
+    logged_in(page, served)
+    page.goto(served.url + "/doc/page/maintenance.asp")
+    page.fill("#export-secret", "file-key-1")
+    page.fill("#export-admin-password", "Wrong-Pass-123")
+    page.click("#export-submit")
+    expect(page.locator("#export-message")).to_have_text("Your admin password is wrong.")
+    page.fill("#export-admin-password", STRONG)
+    with page.expect_download() as download_info:
+        page.click("#export-submit")
+    backup = tmp_path / "backup.bin"
+    download_info.value.save_as(backup)
+    assert backup.read_bytes().startswith(b"CAMVAULT-CFG")
+
+    served.run(lambda: served.device.model.rename("Renamed after the backup"))
+    page.set_input_files("#import-file", str(backup))
+    page.fill("#import-secret", "not-the-key")
+    page.fill("#import-admin-password", STRONG)
+    page.click("#import-submit")
+    expect(page.locator("#import-message")).to_have_text(
+        "The file does not open with this file password, or it is damaged."
+    )
+    assert served.run(lambda: served.device.model.settings.device_name) == "Renamed after the backup"
+    page.fill("#import-secret", "file-key-1")
+    page.click("#import-submit")
+    page.wait_for_url("**/login.asp")
+    assert served.run(lambda: served.device.model.settings.device_name) == "IP CAMERA"

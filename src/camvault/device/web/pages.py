@@ -184,7 +184,8 @@ class WebPages:
         actor = visitor.account
         if actor is None:
             return _redirect("login.asp")
-        visible = self.model.users() if actor.is_admin else [actor]
+        # As GET /ISAPI/Security/users: Administrators see every account; only "admin" manages them.
+        visible = self.model.users() if actor.level is UserLevel.ADMINISTRATOR else [actor]
         rows = [
             {
                 "id": account.id,
