@@ -18,6 +18,7 @@ from camvault.device.lab.runner import RunningLab
 from camvault.errors import (
     DeviceError,
     DeviceNotActivated,
+    DeviceRefused,
     DeviceTimeout,
     DeviceUnreachable,
 )
@@ -66,7 +67,7 @@ async def test_activation_of_an_inactive_device(
     with pytest.raises(DeviceNotActivated):
         await driver.check_login(RIGHT)
     assert transport.credentialed == [], "an inactive device is never sent a password"
-    with pytest.raises(DeviceError, match="riskPassword") as risky:
+    with pytest.raises(DeviceRefused, match="riskPassword") as risky:
         await driver.activate("12345678")
     assert "12345678" not in str(risky.value)
     await driver.activate(NEW)
@@ -135,16 +136,16 @@ async def test_refusals_name_the_device_s_reason_never_the_password(
     running = await lab([{"label": "cam", "admin_password": PASSWORD}])
     client, transport = counting
     driver = driver_for_device(running, "cam", client, budget)
-    with pytest.raises(DeviceError, match="riskPassword") as risky:
+    with pytest.raises(DeviceRefused, match="riskPassword") as risky:
         await driver.set_password(RIGHT, "admin", "abcdefgh")
     assert "abcdefgh" not in str(risky.value)
-    with pytest.raises(DeviceError, match="no user named 'ghost'"):
+    with pytest.raises(DeviceRefused, match="no user named 'ghost'"):
         await driver.set_password(RIGHT, "ghost", NEW)
     await driver.create_user(RIGHT, "viewer1", "View3r#Pass-24", Level.VIEWER)
-    with pytest.raises(DeviceError, match="badParameters"):
+    with pytest.raises(DeviceRefused, match="badParameters"):
         await driver.create_user(RIGHT, "viewer1", "View3r#Pass-24", Level.VIEWER)
     sent = len(transport.requests)
-    with pytest.raises(DeviceError, match="built-in administrator"):
+    with pytest.raises(DeviceRefused, match="built-in administrator"):
         await driver.delete_user(RIGHT, "admin")
     assert [request.method for request in transport.requests[sent:]] == ["GET"], "only the lookup was sent"
 
@@ -167,7 +168,7 @@ async def test_a_viewer_may_change_only_its_own_password(
     assert [account.username for account in await driver.accounts(guard)] == ["guard"]
     await driver.set_password(guard, "guard", "Watch#Pass-2025")
     assert (await driver.check_login(Credential("guard", "Watch#Pass-2025"))).ok
-    with pytest.raises(DeviceError, match="lowPrivilege"):
+    with pytest.raises(DeviceRefused, match="lowPrivilege"):
         await driver.create_user(
             Credential("guard", "Watch#Pass-2025"), "intruder", "Intrud3r#Pass", Level.ADMINISTRATOR
         )
@@ -220,10 +221,10 @@ async def test_configuration_backup_and_restore(
         request for request in transport.requests if request.url.path == "/ISAPI/System/configurationData"
     )
     assert key not in str(export.url) and export.url.params["security"] == "1"
-    with pytest.raises(DeviceError, match="importErrorData"):
+    with pytest.raises(DeviceRefused, match="importErrorData"):
         await driver.restore_config(RIGHT, data, "Another#Key-2024")
     sent = len(transport.requests)
-    with pytest.raises(DeviceError, match="1 to 32 characters"):
+    with pytest.raises(DeviceRefused, match="1 to 32 characters"):
         await driver.backup_config(RIGHT, "k" * 33)
     assert len(transport.requests) == sent, "a key the device would refuse is not sent"
     await driver.restore_config(RIGHT, data, key)
@@ -277,7 +278,7 @@ async def test_nvr_channels_and_their_credentials(
     await nvr.set_channel_credential(RIGHT, 1, "admin", "Garage#Cam-2025")
     stored = running.lab.device("nvr").model.channels[1]
     assert stored.password.matches("Garage#Cam-2025") and stored.address == cam.address
-    with pytest.raises(DeviceError, match="channel 9"):
+    with pytest.raises(DeviceRefused, match="channel 9"):
         await nvr.set_channel_credential(RIGHT, 9, "admin", "Garage#Cam-2025")
     assert all(b"Garage#Cam-2024" not in request.content for request in transport.requests)
 

@@ -23,6 +23,7 @@ from camvault.errors import (
     DeviceLocked,
     DeviceNotActivated,
     DeviceProtocolError,
+    DeviceRefused,
     UnsupportedOperation,
 )
 from camvault.fleet.drivers import AttemptBudget, Credential, Endpoint
@@ -134,7 +135,8 @@ async def test_a_well_formed_device_info_is_read_namespace_agnostically(fake: Fa
         (503, status(2, "deviceBusy"), DeviceError, "deviceBusy"),
         (403, status(4, "notActivated"), DeviceNotActivated, "not activated"),
         (403, status(4, "notSupport"), UnsupportedOperation, "does not support"),
-        (403, status(4, "lowPrivilege"), DeviceError, "lowPrivilege"),
+        (403, status(4, "lowPrivilege"), DeviceRefused, "lowPrivilege"),
+        (200, status(3, "deviceError"), DeviceError, "deviceError"),
     ],
 )
 async def test_bad_replies_are_clear_device_errors(
@@ -144,6 +146,7 @@ async def test_bad_replies_are_clear_device_errors(
     device.routes[("GET", "/ISAPI/System/deviceInfo")] = (code, body)
     with pytest.raises(error, match=message) as raised:
         await driver.facts(RIGHT)
+    assert type(raised.value) is error, "a refusal and a failure of unknown effect are told apart"
     assert raised.value.device == "cam"
     assert driver.budget.state("cam").rejected == frozenset(), "a bad reply is never a wrong password"
 
@@ -214,7 +217,7 @@ async def test_a_refused_write_names_the_sub_status(fake: Fake) -> None:
     device, driver = fake
     device.routes[("GET", "/ISAPI/Security/users")] = (200, USERS)
     device.routes[("PUT", "/ISAPI/Security/users/3")] = (400, status(4, "riskPassword"))
-    with pytest.raises(DeviceError, match=r"refused the new password \(riskPassword\)"):
+    with pytest.raises(DeviceRefused, match=r"refused the new password \(riskPassword\)"):
         await driver.set_password(RIGHT, "old", "password")
     device.routes[("PUT", "/ISAPI/Security/users/3")] = (200, b"not xml at all")
     with pytest.raises(DeviceProtocolError, match="not a ResponseStatus"):

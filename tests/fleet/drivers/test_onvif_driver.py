@@ -13,7 +13,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from camvault.clock import ManualClock
-from camvault.errors import AuthenticationFailed, DeviceError, DeviceProtocolError, UnsupportedOperation
+from camvault.errors import (
+    AuthenticationFailed,
+    DeviceError,
+    DeviceProtocolError,
+    DeviceRefused,
+    UnsupportedOperation,
+)
 from camvault.fleet.drivers import AttemptBudget, Credential, Endpoint, Level
 from camvault.fleet.drivers.onvif import FaultKind, OnvifDriver, classify_fault
 from camvault.protocols import soap, wssecurity
@@ -175,7 +181,7 @@ async def test_soap_behind_http_digest_costs_one_attempt_per_wrong_password() ->
 
 
 async def test_an_operator_refused_a_user_list_is_not_a_wrong_password(rig: Rig) -> None:
-    with pytest.raises(DeviceError, match="may not access the user list") as refused:
+    with pytest.raises(DeviceRefused, match="may not access the user list") as refused:
         await rig.driver.accounts(OPERATOR)
     assert not isinstance(refused.value, AuthenticationFailed)
     assert rig.budget.state("onvif-fake").failures == 0
@@ -201,27 +207,27 @@ async def test_set_password_keeps_the_user_level(rig: Rig) -> None:
 
 
 async def test_the_device_reason_for_refusing_a_password_is_surfaced(rig: Rig) -> None:
-    with pytest.raises(DeviceError, match="PasswordTooWeak") as refused:
+    with pytest.raises(DeviceRefused, match="PasswordTooWeak") as refused:
         await rig.driver.set_password(ADMIN, "op", "short")
     assert "short" not in str(refused.value)
-    with pytest.raises(DeviceError, match="no user named"):
+    with pytest.raises(DeviceRefused, match="no user named"):
         await rig.driver.set_password(ADMIN, "ghost", "Ghost#Pass-2024")
 
 
 async def test_create_and_delete_users(rig: Rig) -> None:
     await rig.driver.create_user(ADMIN, "viewer1", "View3r#Pass-24", Level.VIEWER)
     assert rig.device.users["viewer1"].level == "User"
-    with pytest.raises(DeviceError, match="UsernameClash"):
+    with pytest.raises(DeviceRefused, match="UsernameClash"):
         await rig.driver.create_user(ADMIN, "viewer1", "View3r#Pass-24", Level.VIEWER)
     await rig.driver.delete_user(ADMIN, "viewer1")
     assert "viewer1" not in rig.device.users
-    with pytest.raises(DeviceError, match="UsernameMissing"):
+    with pytest.raises(DeviceRefused, match="UsernameMissing"):
         await rig.driver.delete_user(ADMIN, "viewer1")
 
 
 async def test_the_built_in_admin_is_never_deleted(rig: Rig) -> None:
     sent = len(rig.device.requests)
-    with pytest.raises(DeviceError, match="built-in administrator"):
+    with pytest.raises(DeviceRefused, match="built-in administrator"):
         await rig.driver.delete_user(ADMIN, "admin")
     assert len(rig.device.requests) == sent
 
@@ -300,7 +306,7 @@ async def test_golden_user_list(rig: Rig) -> None:
 
 async def test_golden_core_fault_is_a_refusal_naming_its_subcode(rig: Rig) -> None:
     rig.device.canned["CreateUsers"] = (500, CORE_FAULT)
-    with pytest.raises(DeviceError, match=r"refused the new user \(UsernameClash\)"):
+    with pytest.raises(DeviceRefused, match=r"refused the new user \(UsernameClash\)"):
         await rig.driver.create_user(ADMIN, "admin2", "Admin2#Pass-24", Level.ADMINISTRATOR)
     assert rig.device.failed_logins == 0
 
@@ -369,6 +375,9 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!E
         ),
         (500, b"<html><body>Internal Server Error</body></html>", DeviceError),
         (500, soap.render_fault(soap.ACTION_NOT_SUPPORTED), UnsupportedOperation),
+        (500, soap.render_fault(soap.ACTION_FAILED), DeviceError),
+        (500, soap.render_fault(soap.INVALID_ARG_VAL), DeviceRefused),
+        (415, b"", DeviceRefused),
     ],
 )
 async def test_bad_device_information_replies_are_clear_errors(
@@ -377,7 +386,7 @@ async def test_bad_device_information_replies_are_clear_errors(
     rig.device.canned["GetDeviceInformation"] = (status, body)
     with pytest.raises(error) as raised:
         await rig.driver.facts(ADMIN)
-    assert raised.value.__class__.__module__ == "camvault.errors"
+    assert type(raised.value) is error, "a refusal and a failure of unknown effect are told apart"
 
 
 async def test_an_impossible_date_is_a_protocol_error(rig: Rig) -> None:

@@ -12,7 +12,9 @@ codecs (namespace-agnostic, bounded, hostile XML refused), and anything they ref
 Where the notes are silent: a 2xx ``userCheck`` whose ``statusValue`` is not 200 is read as a refused login
 (old firmware answering 200 with ``statusValue`` 401 would otherwise pass for a success); 404, 405, 501 and
 ``notSupport`` mean the firmware lacks the resource (:class:`~camvault.errors.UnsupportedOperation`); other
-refusals are :class:`~camvault.errors.DeviceError` with the device's ``subStatusCode`` in the message.
+4xx answers and unsuccessful statuses are definite refusals (:class:`~camvault.errors.DeviceRefused`, nothing
+changed) with the device's ``subStatusCode`` in the message; 5xx answers and "Device Busy"/"Device Error"
+statuses are failures whose effect is unknown (a plain :class:`~camvault.errors.DeviceError`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from camvault.errors import (
     DeviceLocked,
     DeviceNotActivated,
     DeviceProtocolError,
+    DeviceRefused,
     ProtocolError,
     UnsupportedOperation,
 )
@@ -33,7 +36,7 @@ from camvault.fleet.drivers._digest_session import AuthFailure, DigestSession, O
 from camvault.fleet.drivers._transport import MAX_REPLY_BYTES, Reply
 from camvault.fleet.drivers.models import Credential
 from camvault.protocols.isapi.documents import Document, LockStatus, UserCheck, decode, encode
-from camvault.protocols.isapi.status import ResponseStatus, decode_status
+from camvault.protocols.isapi.status import ResponseStatus, StatusCode, decode_status
 
 __all__ = ["XML_CONTENT_TYPE", "IsapiClient", "read_failure", "response_status"]
 
@@ -131,13 +134,20 @@ class IsapiClient:
 
         Raises:
             AuthenticationFailed, DeviceLocked: the device refused the credential.
-            DeviceNotActivated, UnsupportedOperation, DeviceError: the device refused the request.
+            DeviceNotActivated, UnsupportedOperation, DeviceRefused: the device refused the request.
+            DeviceError: the device failed (5xx).
             DeviceProtocolError: the reply is not a valid ``cls`` document.
             and the budget and transport errors of :meth:`DigestSession.send`.
         """
         outcome = await self.session.send("GET", path, credential, params=params)
         reply = self._accepted(outcome, credential, what=what)
-        return self.decode(reply.content, cls, what=what)
+        try:
+            return self.decode(reply.content, cls, what=what)
+        except DeviceProtocolError:
+            status = response_status(reply.content)
+            if status is not None and not status.is_success:
+                raise self.refusal(reply, what=what) from None  # old firmware: an error status under HTTP 200
+            raise
 
     def decode(self, content: bytes, cls: type[DocumentT], *, what: str) -> DocumentT:
         """Decode a document, mapping codec errors to :class:`DeviceProtocolError`."""
@@ -183,7 +193,7 @@ class IsapiClient:
             The device's status (``None`` for an empty 2xx body, which some firmware sends).
 
         Raises:
-            DeviceError: the device refused the change; the message carries its ``subStatusCode``.
+            DeviceRefused: the device refused the change; the message carries its ``subStatusCode``.
             and the errors of :meth:`get`.
         """
         body = encode(document, namespace=None) if document is not None else (content or b"")
@@ -245,6 +255,10 @@ class IsapiClient:
         if sub in _UNSUPPORTED_SUB_STATUSES or reply.status in _UNSUPPORTED_STATUSES:
             return UnsupportedOperation(self.device, f"the device does not support {what}")
         reason = sub or (status.status_string if status is not None else None) or f"HTTP {reply.status}"
-        if reply.status >= 500:
+        failed = status is not None and status.status_code in (
+            StatusCode.DEVICE_BUSY,
+            StatusCode.DEVICE_ERROR,
+        )
+        if reply.status >= 500 or failed:
             return DeviceError(self.device, f"{what} failed on the device (HTTP {reply.status}, {reason})")
-        return DeviceError(self.device, f"the device refused {what} ({reason})")
+        return DeviceRefused(self.device, f"the device refused {what} ({reason})")

@@ -95,8 +95,9 @@ class DeviceDriver(ABC):
         """Give a factory-fresh device its first admin password.
 
         Raises:
-            DeviceError: e.g. the device is already active, or refuses the password (the message says why,
-                never the password).
+            DeviceRefused: e.g. the device is already active, or refuses the password (the message says why,
+                never the password); nothing changed.
+            DeviceError: any other failure (the outcome may be unknown: check with :meth:`probe`).
         """
         raise self._unsupported("activate a device")
 
@@ -139,7 +140,9 @@ class DeviceDriver(ABC):
 
         Raises:
             AuthenticationFailed, AttemptBudgetExhausted, DeviceLocked, DeviceUnreachable, DeviceProtocolError,
-            DeviceError: the device refused the new password (policy), with the device's reason.
+            DeviceRefused: the device refused the new password (policy, privilege), with the device's reason;
+                nothing changed.
+            DeviceError: any other failure; the outcome is unknown.
         """
 
     async def lock_policy(self, credential: Credential) -> LockPolicy:

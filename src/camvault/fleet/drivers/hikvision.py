@@ -22,7 +22,8 @@ research notes (``hikvision.md``) describe real devices:
   password) always, because V5.7-era firmware demands it on every modification (§16 gap 4; harmless where it
   is not required), with ``security=1`` field encryption (§6.3) when ``SecurityCap`` advertises
   ``securityVersion`` 1 and a ``salt``, plaintext otherwise (QB60's 2018-era shape). The device's refusal
-  (``riskPassword``, ``badParameters``, ...) is surfaced in the error message. The built-in administrator
+  (``riskPassword``, ``badParameters``, ...) is a :class:`~camvault.errors.DeviceRefused` naming it (a
+  definite refusal: nothing changed, unlike a 5xx or a lost reply). The built-in administrator
   (id 1, §4.2) is never deleted.
 * **Lock policy** (§8): ``/ISAPI/Security/illegalLoginLock``; its threshold is taught to the budget.
 * **Configuration** (§10): ``/ISAPI/System/configurationData`` with ``secretkey`` encrypted under
@@ -51,8 +52,8 @@ import httpx
 from camvault.errors import (
     AuthenticationFailed,
     CryptoError,
-    DeviceError,
     DeviceProtocolError,
+    DeviceRefused,
     InvalidContent,
     ProtocolError,
     UnsupportedOperation,
@@ -233,13 +234,13 @@ class HikvisionDriver(DeviceDriver):
         """Give an inactive device its admin password (§7.2).
 
         Raises:
-            DeviceError: the device is already active, or refused the password (its ``subStatusCode`` says
+            DeviceRefused: the device is already active, or refused the password (its ``subStatusCode`` says
                 why, e.g. ``riskPassword``).
             DeviceProtocolError: the challenge cannot be read or decrypted.
             DeviceUnreachable, DeviceTimeout.
         """
         if _activated(await self._isapi.public("GET", ACTIVATE_STATUS)) is True:
-            raise DeviceError(self.name, "the device is already activated")
+            raise DeviceRefused(self.name, "the device is already activated")
         key = ActivationClientKey.generate()
         request = encode(ChallengeRequest(key=key.public_key_param()), namespace=None)
         reply = await self._isapi.public("POST", CHALLENGE, content=request)
@@ -255,7 +256,7 @@ class HikvisionDriver(DeviceDriver):
         try:
             encrypted = encrypt_password(random_text, password)
         except InvalidContent:
-            raise DeviceError(
+            raise DeviceRefused(
                 self.name, "the password cannot be sent for activation (empty or too long)"
             ) from None
         reply = await self._isapi.public(
@@ -353,7 +354,7 @@ class HikvisionDriver(DeviceDriver):
         """Change ``username``'s password with ``PUT /ISAPI/Security/users/<id>`` (§4).
 
         Raises:
-            DeviceError: no such user, or the device refused the new password (``riskPassword``, ...).
+            DeviceRefused: no such user, or the device refused the new password (``riskPassword``, ...).
             and the errors of the contract.
         """
         user_id = await self._user_id(credential, username)
@@ -378,7 +379,7 @@ class HikvisionDriver(DeviceDriver):
         """Add an account with ``POST /ISAPI/Security/users`` (the device picks the id, as QB60 found).
 
         Raises:
-            DeviceError: the device refused (duplicate name, risky password, no room left).
+            DeviceRefused: the device refused (duplicate name, risky password, no room left).
             and the errors of the contract.
         """
         cipher = await self._cipher(credential)
@@ -406,12 +407,12 @@ class HikvisionDriver(DeviceDriver):
         without it, no password is put in the URL.
 
         Raises:
-            DeviceError: no such user, it is the built-in administrator, or the device refused.
+            DeviceRefused: no such user, it is the built-in administrator, or the device refused.
             and the errors of the contract.
         """
         user_id = await self._user_id(credential, username)
         if user_id == ADMIN_ID:
-            raise DeviceError(self.name, "the built-in administrator account cannot be deleted")
+            raise DeviceRefused(self.name, "the built-in administrator account cannot be deleted")
         cipher = await self._cipher(credential)
         params = None
         if cipher is not None:
@@ -425,7 +426,7 @@ class HikvisionDriver(DeviceDriver):
 
         Raises:
             UnsupportedOperation: the device cannot take the key encrypted (``security=1``).
-            DeviceError: the key's length is outside the device's ``cfgFileSecretKeyLenLimit``.
+            DeviceRefused: the key's length is outside the device's ``cfgFileSecretKeyLenLimit``.
             and the errors of :meth:`facts`.
         """
         params = await self._secret_key_params(credential, secret, what="export the configuration")
@@ -441,7 +442,7 @@ class HikvisionDriver(DeviceDriver):
         """Import a configuration file exported by :meth:`backup_config`; the device then reboots.
 
         Raises:
-            UnsupportedOperation, DeviceError: as :meth:`backup_config`, or the device refused the file.
+            UnsupportedOperation, DeviceRefused: as :meth:`backup_config`, or the device refused the file.
             and the errors of the contract.
         """
         params = await self._secret_key_params(credential, secret, what="import a configuration")
@@ -483,7 +484,7 @@ class HikvisionDriver(DeviceDriver):
         """Store a new camera credential in an NVR channel, keeping everything else it holds.
 
         Raises:
-            DeviceError: no such channel, or the NVR refused.
+            DeviceRefused: no such channel, or the NVR refused.
             and the errors of the contract.
         """
         path = f"{CHANNELS}/{channel_id}"
@@ -513,7 +514,7 @@ class HikvisionDriver(DeviceDriver):
                 if user.id is None:
                     raise DeviceProtocolError(self.name, f"user {username!r} has no id in the user list")
                 return user.id
-        raise DeviceError(self.name, f"there is no user named {username!r} (or the account may not see it)")
+        raise DeviceRefused(self.name, f"there is no user named {username!r} (or the account may not see it)")
 
     async def _security(self, credential: Credential) -> _FieldSecurity | None:
         if not self._field_security_known:
@@ -554,7 +555,7 @@ class HikvisionDriver(DeviceDriver):
         if security.secret_key_length is not None:
             low, high = security.secret_key_length
             if not low <= len(secret) <= high or not secret:
-                raise DeviceError(
+                raise DeviceRefused(
                     self.name, f"the configuration key must be {max(low, 1)} to {high} characters"
                 )
         return {"secretkey": cipher.encrypt(secret), **cipher.params}

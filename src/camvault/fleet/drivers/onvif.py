@@ -16,7 +16,9 @@ Per the research notes (``onvif.md`` §1):
   rules. Under the default access policy (§1.4) ``ter:NotAuthorized`` also means "your level may not do
   this"; to tell the two apart, an operation beyond READ_SYSTEM first proves the credential with
   ``GetDeviceInformation`` (once per driver), and a ``NotAuthorized`` after that proof is reported as a
-  privilege refusal, not counted as a wrong password [I: a device could count it; ONVIF does not say].
+  privilege refusal (:class:`~camvault.errors.DeviceRefused`), not counted as a wrong password [I: a device
+  could count it; ONVIF does not say]. ``Sender`` faults and 4xx answers are definite refusals
+  (``DeviceRefused``: nothing changed); ``Receiver`` faults and 5xx answers are failures of unknown effect.
 * **Users** (§1.3): ``GetUsers``; ``SetUser`` with the user's current level (the level is required in
   ``tt:User``); ``CreateUsers``; ``DeleteUsers``, never for ``admin``, the fixed account of most ONVIF
   cameras and of the lab's generic camera [I], and the device's ``ter:FixedUser`` is surfaced as well.
@@ -43,6 +45,7 @@ from camvault.errors import (
     DeviceError,
     DeviceLocked,
     DeviceProtocolError,
+    DeviceRefused,
     DeviceUnreachable,
     ProtocolError,
     UnsupportedOperation,
@@ -212,7 +215,7 @@ class OnvifDriver(DeviceDriver):
 
         Raises:
             AuthenticationFailed, AttemptBudgetExhausted, DeviceLocked, DeviceUnreachable, DeviceProtocolError.
-            DeviceError: the account may not list users.
+            DeviceRefused: the account may not list users.
         """
         users = await self._users(credential)
         return [
@@ -226,13 +229,13 @@ class OnvifDriver(DeviceDriver):
         """``SetUser`` with the user's current level (which the message requires).
 
         Raises:
-            DeviceError: no such user, or the device refused the password (``PasswordTooWeak``, ...).
+            DeviceRefused: no such user, or the device refused the password (``PasswordTooWeak``, ...).
             and the errors of the contract.
         """
         users = await self._users(credential)
         user = next((user for user in users if user.username == username), None)
         if user is None:
-            raise DeviceError(self.name, f"there is no user named {username!r}")
+            raise DeviceRefused(self.name, f"there is no user named {username!r}")
         node = _onvif.user_node(username, new_password, user.level)
         await self._call("SetUser", credential, (node,), what="the new password", privileged=True)
 
@@ -240,7 +243,8 @@ class OnvifDriver(DeviceDriver):
         """``CreateUsers`` with one user.
 
         Raises:
-            DeviceError: the device refused (``UsernameClash``, ``PasswordTooWeak``, ``TooManyUsers``...).
+            DeviceRefused: the device refused (``UsernameClash``, ``PasswordTooWeak``).
+            DeviceError: the device failed (``TooManyUsers`` is a ``Receiver`` fault).
             and the errors of the contract.
         """
         node = _onvif.user_node(username, password, _ONVIF_LEVELS[level])
@@ -250,12 +254,12 @@ class OnvifDriver(DeviceDriver):
         """``DeleteUsers`` with one user name; never the built-in ``admin``.
 
         Raises:
-            DeviceError: it is the built-in account, or the device refused (``FixedUser``,
+            DeviceRefused: it is the built-in account, or the device refused (``FixedUser``,
                 ``UsernameMissing``).
             and the errors of the contract.
         """
         if username == BUILT_IN_ADMIN:
-            raise DeviceError(self.name, "the built-in administrator account cannot be deleted")
+            raise DeviceRefused(self.name, "the built-in administrator account cannot be deleted")
         node = Node("tds:Username", username)
         await self._call(
             "DeleteUsers", credential, (node,), what=f"deleting user {username!r}", privileged=True
@@ -379,6 +383,8 @@ class OnvifDriver(DeviceDriver):
         if envelope is not None and envelope.is_fault:
             fault = self._parsed(lambda: soap.parse_fault(envelope), what=what)
             raise self._fault_error(classify_fault(fault), what=what)
+        if 400 <= reply.status < 500:
+            raise DeviceRefused(self.name, f"the device refused {what} (HTTP {reply.status})")
         if not reply.ok:
             raise DeviceError(self.name, f"{what} failed (HTTP {reply.status})")
         if envelope is None:
@@ -397,10 +403,10 @@ class OnvifDriver(DeviceDriver):
         if fault.kind is FaultKind.UNSUPPORTED:
             return UnsupportedOperation(self.name, f"the device does not support {what} ({fault.reason})")
         if fault.kind is FaultKind.AUTHENTICATION:
-            return DeviceError(self.name, f"the account may not access {what} (NotAuthorized)")
+            return DeviceRefused(self.name, f"the account may not access {what} (NotAuthorized)")
         if fault.kind is FaultKind.DEVICE_FAILURE:
             return DeviceError(self.name, f"{what} failed on the device ({fault.reason})")
-        return DeviceError(self.name, f"the device refused {what} ({fault.reason})")
+        return DeviceRefused(self.name, f"the device refused {what} ({fault.reason})")
 
     def _parsed(self, read: Callable[[], T], *, what: str) -> T:
         try:
