@@ -42,6 +42,8 @@ class Backend:
         requests: every request the transport saw so far.
         device_failures: failed logins the device has counted so far.
         ignore: method name → fields not compared.
+        activation_password: set for a factory-fresh device: the password the suite activates it with
+            (the lockout tests, which need an active device, skip it).
     """
 
     name: str
@@ -51,6 +53,12 @@ class Backend:
     requests: Callable[[], list[httpx.Request]]
     device_failures: Callable[[], int]
     ignore: dict[str, list[str]] = field(default_factory=dict)
+    activation_password: str | None = None
+
+
+def _needs_active(backend: Backend) -> None:
+    if backend.activation_password is not None:
+        pytest.skip(f"{backend.name} is not activated: there is no login to guess at")
 
 
 def as_json(value: Any) -> Any:
@@ -142,11 +150,13 @@ class DriverContract:
     # ------------------------------------------------------------------ lockout safety, from both ends
 
     async def test_a_wrong_password_is_a_value_and_costs_one_device_attempt(self, backend: Backend) -> None:
+        _needs_active(backend)
         result = await backend.driver.check_login(_wrong(1))
         assert result.ok is False
         assert backend.device_failures() == 1
 
     async def test_a_rejected_password_is_never_sent_again(self, backend: Backend) -> None:
+        _needs_active(backend)
         first = await backend.driver.check_login(_wrong(1))
         sent = len(backend.requests())
         again = await backend.driver.check_login(_wrong(1))
@@ -155,6 +165,7 @@ class DriverContract:
         assert backend.device_failures() == 1
 
     async def test_nothing_is_sent_once_the_budget_says_no(self, backend: Backend) -> None:
+        _needs_active(backend)
         refused = 0
         for index in range(1, 12):
             sent = len(backend.requests())
@@ -171,6 +182,7 @@ class DriverContract:
         assert backend.device_failures() <= threshold - budget.reserve, "the reserve was spent"
 
     async def test_credentials_never_travel_in_clear(self, backend: Backend) -> None:
+        _needs_active(backend)
         await backend.driver.check_login(backend.credential)
         await backend.driver.check_login(_wrong(1))
         password = backend.credential.password.encode()
@@ -180,3 +192,17 @@ class DriverContract:
             assert password not in authorization.encode()
             assert password not in request.content, "a password travelled in clear in a body"
             assert password not in str(request.url).encode()
+
+    # ------------------------------------------------------------------ a factory-fresh device
+
+    async def test_an_inactive_device_is_activated_then_logs_in(self, backend: Backend) -> None:
+        password = backend.activation_password
+        if password is None:
+            pytest.skip(f"{backend.name} is already active")
+        before = len(backend.requests())
+        await backend.driver.activate(password)
+        assert all("authorization" not in request.headers for request in backend.requests()[before:])
+        assert (await backend.driver.probe()).activated is True
+        assert (await backend.driver.check_login(Credential("admin", password))).ok
+        with pytest.raises(errors.DeviceRefused, match="already activated"):
+            await backend.driver.activate(password)

@@ -2,7 +2,8 @@
 
 Hikvision backends: a current camera (V5.6.2, ``isapi.org`` namespace), old firmware that still accepts
 Basic (V5.4.5, ``hikvision.com`` namespace), a V5.7 camera that demands ``loginPassword`` on every user
-change, and an NVR recording one camera. Expected values come from the emulated device's own state.
+change, an NVR recording one camera, and a factory-fresh camera that the suite activates. The ONVIF driver
+runs against the lab's generic ONVIF camera once the emulator's ONVIF device service is in the tree. Expected values come from the emulated device's own state.
 """
 
 from __future__ import annotations
@@ -33,7 +34,10 @@ HIKVISION_DEVICES = {
         {"label": "cam", "admin_password": "Garage#Cam-2024"},
         {"label": "dut", "kind": "nvr", "admin_password": PASSWORD, "channels": ["cam"]},
     ],
+    "inactive-camera": [{"label": "dut", "activated": False}],
 }
+ACTIVATION_PASSWORD = "Fresh#Start-2025"
+NOT_ACTIVATED = {"raises": "DeviceNotActivated"}
 
 
 def expected_of(device: LabDevice) -> dict[str, Any]:
@@ -99,6 +103,19 @@ def expected_of(device: LabDevice) -> dict[str, Any]:
     }
 
 
+def inactive_expected() -> dict[str, Any]:
+    """A factory-fresh device: no realm (it challenges nobody), every credentialed call refused."""
+    probe = {
+        "reachable": True,
+        "vendor": "hikvision",
+        "activated": False,
+        "realm": None,
+        "basic_offered": None,
+    }
+    reads = ("check_login", "facts", "accounts", "lock_policy", "channels")
+    return {"probe": {**probe, "device_time": "present"}, **dict.fromkeys(reads, NOT_ACTIVATED)}
+
+
 class TestHikvisionOnTheLab(DriverContract):
     @pytest.fixture(params=sorted(HIKVISION_DEVICES))
     async def backend(
@@ -115,14 +132,16 @@ class TestHikvisionOnTheLab(DriverContract):
             endpoint_of(device), client=client, budget=budget, name=f"lab:{request.param}"
         )
         maximum = device.model.settings.lock.max_attempts
+        active = device.model.activated
         return Backend(
             name=request.param,
             driver=driver,
             credential=Credential("admin", PASSWORD),
-            expected=expected_of(device),
+            expected=expected_of(device) if active else inactive_expected(),
             requests=lambda: transport.requests,
             device_failures=lambda: maximum - attempts_left(device),
             ignore={"channels": ["online", "status"]},
+            activation_password=None if active else ACTIVATION_PASSWORD,
         )
 
 
