@@ -63,8 +63,13 @@ class ServedDevice:
         self.loop.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
+    """One Chromium per test module.
+
+    Playwright's synchronous API keeps an event loop marked as running on this thread while it is
+    started; stopping it when the module ends keeps that loop from leaking into the async tests after it.
+    """
     if not CHROMIUM.exists():
         pytest.skip(
             f"Chromium is not installed at {CHROMIUM} (Debian package 'chromium'; `make test` installs it)"
