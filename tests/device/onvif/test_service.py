@@ -272,6 +272,15 @@ async def test_http_digest_authenticates(generic: OnvifRig) -> None:
     assert lock_left(generic) == generic.model.settings.lock.max_attempts - 1
 
 
+async def test_both_layers_must_pass_unless_ws_security_is_off(hikvision: OnvifRig) -> None:
+    digest = httpx.DigestAuth("onvifadmin", ONVIF_PASSWORD)
+    wrong_token = await hikvision.call("GetDeviceInformation", password="wrong-password", http_auth=digest)
+    assert wrong_token.status == 400 and wrong_token.subcodes() == ["NotAuthorized"]
+    hikvision.model.onvif.certificate_type = CertificateType.DIGEST
+    ignored = await hikvision.call("GetDeviceInformation", password="wrong-password", http_auth=digest)
+    assert ignored.ok, "a token is not looked at when only HTTP Digest is enabled"
+
+
 async def test_basic_auth_is_never_accepted(generic: OnvifRig) -> None:
     reply = await generic.call("GetUsers", auth=False, http_auth=httpx.BasicAuth("admin", "admin"))
     assert reply.status == 401 and reply.headers["www-authenticate"].startswith("Digest ")

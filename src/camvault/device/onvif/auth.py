@@ -40,7 +40,7 @@ from camvault.device.model import DeviceModel
 from camvault.device.model import onvif as accounts
 from camvault.device.model.onvif import CertificateType, OnvifLevel, OnvifUser
 from camvault.errors import InvalidContent, ProtocolError
-from camvault.protocols import digest, wssecurity
+from camvault.protocols import digest, wssecurity, xml
 from camvault.protocols.soap import Envelope
 
 __all__ = [
@@ -148,7 +148,9 @@ class OnvifAuthenticator:
         header = request.headers.get("authorization")
         if header and self.mode.accepts_digest:
             found = self._digest(header, request)
-            if isinstance(found, Denial) or not self._carries_token(envelope):
+            if isinstance(found, Denial) or not (
+                self.mode.accepts_username_token and self._carries_token(envelope)
+            ):
                 return found
             # Core: when both layers carry credentials, HTTP is checked first, then WS; both must pass.
             return self._username_token(envelope, request)
@@ -168,7 +170,7 @@ class OnvifAuthenticator:
 
     @staticmethod
     def _carries_token(envelope: Envelope) -> bool:
-        return any(block.tag.rsplit("}", 1)[-1] == "Security" for block in envelope.header_blocks)
+        return any(xml.local_name(block.tag) == "Security" for block in envelope.header_blocks)
 
     def _username_token(self, envelope: Envelope, request: Request) -> OnvifUser | Denial:
         try:

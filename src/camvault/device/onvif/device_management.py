@@ -172,7 +172,7 @@ def set_system_date_and_time(call: OnvifCall) -> Node:
     if mode not in ("Manual", "NTP"):
         raise DeviceRefusal(Refusal.INVALID_ARG_VAL.value, "DateTimeType is Manual or NTP")
     time_zone = xml.optional_text(body, "TimeZone", "TZ", max_length=64)
-    if time_zone is not None and time_zone:
+    if time_zone:
         model.settings.time_zone = time_zone
     utc = xml.child(body, "UTCDateTime")
     if mode == "Manual":
