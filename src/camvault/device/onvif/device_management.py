@@ -44,13 +44,6 @@ _MAX_USERS_PER_REQUEST = 100
 _MAX_PASSWORD_CHARS = 1024
 
 
-class NoSuchService(DeviceRefusal):
-    """GetCapabilities asked for a service the device does not have."""
-
-    def __init__(self) -> None:
-        super().__init__("NoSuchService", "the device has no such service")
-
-
 # ------------------------------------------------------------------ node helpers
 
 
@@ -189,7 +182,7 @@ def set_system_date_and_time(call: OnvifCall) -> Node:
 # ------------------------------------------------------------------ capabilities and services
 
 
-def _service_capabilities(call: OnvifCall, name: str = "tds:Capabilities") -> Node:
+def _service_capabilities(call: OnvifCall) -> Node:
     """``tds:DeviceServiceCapabilities``: Network, Security, System, attributes only (``onvif.md`` §1.5)."""
     limits = accounts.limits(call.model)
     mode = call.model.onvif.certificate_type
@@ -235,7 +228,7 @@ def _service_capabilities(call: OnvifCall, name: str = "tds:Capabilities") -> No
         ("HttpSupportInformation", False),
     )
     return Node(
-        name,
+        "tds:Capabilities",
         children=(
             Node("tds:Network", attributes=_attributes(network)),
             Node("tds:Security", attributes=_attributes(security)),
@@ -259,7 +252,7 @@ def _categories(body: Element) -> set[str]:
     if unknown:
         raise DeviceRefusal(Refusal.INVALID_ARG_VAL.value, "unknown capability category")
     if found & NO_SUCH_SERVICE_CATEGORIES:
-        raise NoSuchService
+        raise DeviceRefusal("NoSuchService", "the device has no such service")
     return found or {"All"}
 
 
