@@ -19,8 +19,8 @@ class DeviceHost(Protocol):
         """Reboot the device once the current reply has been sent."""
         ...
 
-    def channels_changed(self) -> None:
-        """An NVR channel was added or changed: check it now rather than at the next interval."""
+    def channels_changed(self, channel_id: int | None = None) -> None:
+        """An NVR channel was added or changed: reconnect that one now (``None``: every channel)."""
         ...
 
 
@@ -35,6 +35,6 @@ class NullHost:
         """Count the request."""
         self.reboots += 1
 
-    def channels_changed(self) -> None:
+    def channels_changed(self, channel_id: int | None = None) -> None:
         """Count the request."""
         self.channel_changes += 1

@@ -124,7 +124,7 @@ def _apply(call: Call, channel_id: int, document: InputProxyChannel) -> None:
         name=document.name,
         protocol=protocol,
     )
-    call.host.channels_changed()
+    call.host.channels_changed(channel_id)
 
 
 def add_channel(call: Call) -> Response:
@@ -159,8 +159,9 @@ def put_channel(call: Call, raw_id: str) -> Response:
 def delete_channel(call: Call, raw_id: str) -> Response:
     """``DELETE /ISAPI/ContentMgmt/InputProxy/channels/<id>``."""
     call.require_administrator()
-    call.model.delete_channel(_channel_id(raw_id))
-    call.host.channels_changed()
+    channel_id = _channel_id(raw_id)
+    call.model.delete_channel(channel_id)
+    call.host.channels_changed(channel_id)
     return call.ok()
 
 

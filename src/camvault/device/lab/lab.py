@@ -87,10 +87,10 @@ class LabDevice:
         if self.lab is not None:
             self.lab.start_power_cycle(self, reboot=True)
 
-    def channels_changed(self) -> None:
-        """Check the NVR's channels now."""
+    def channels_changed(self, channel_id: int | None = None) -> None:
+        """Reconnect the changed channel now (every channel if ``None``), as an NVR does after an edit."""
         if self.agent is not None:
-            self.agent.wake()
+            self.agent.wake(channel_id)
 
     # -- identity for the manifest
 

@@ -73,9 +73,16 @@ class NvrAgent:
                 await task
         await self._client.aclose()
 
-    def wake(self) -> None:
-        """Check every channel now (a channel was added or changed, or the NVR booted)."""
-        self._due.clear()
+    def wake(self, channel_id: int | None = None) -> None:
+        """Check one channel now (it was added or edited), or every channel (the NVR booted).
+
+        A real NVR reconnects only the channel that was edited; re-checking all of them would fire extra
+        logins at cameras whose passwords are changing at that moment.
+        """
+        if channel_id is None:
+            self._due.clear()
+        else:
+            self._due.pop(channel_id, None)
         self._wake.set()
 
     async def _run(self) -> None:

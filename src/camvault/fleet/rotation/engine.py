@@ -30,13 +30,15 @@ updates the dependents of every promoted camera first.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from camvault.errors import (
     AttemptBudgetExhausted,
+    AuthenticationFailed,
     CamvaultError,
     DeviceError,
     DeviceLocked,
@@ -55,6 +57,8 @@ from camvault.fleet.rotation.journal import (
     RotationEntry,
     RotationKind,
     State,
+    known_channels,
+    record_channels,
 )
 from camvault.fleet.runner import Outcome, Runner, RunResult
 from camvault.fleet.session import FleetSession
@@ -65,6 +69,7 @@ __all__ = ["DeviceRotation", "RotateOptions", "RotationEngine", "RotationReport"
 NVR_CHANNEL = "nvr-channel"
 SETTLE_SECONDS = 90.0
 CHANNEL_ONLINE_SECONDS = 30.0
+DEPENDENT_TRIES = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,9 +171,10 @@ class RotationEngine:
         session.budget = self.budget
         self.journal = Journal(session.vault, session.clock.now)
         self.run_id = ""
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._locks: dict[str, _DeviceLock] = {}
         self._dependents: dict[str, list[tuple[DeviceRecord, int]]] = {}
         self._generated: set[str] = set()
+        self._unsettled: set[str] = set()
 
     # ------------------------------------------------------------------ the run
 
@@ -186,7 +192,8 @@ class RotationEngine:
         report.resumed = await self.resume()
         await self._map_dependents()
         finished = {rotation.device for rotation in report.resumed}
-        pending = [device for device in devices if device.label not in finished]
+        recorder_of = {camera: nvr.id for camera, links in self._dependents.items() for nvr, _ in links[:1]}
+        pending = interleave_by_recorder([d for d in devices if d.label not in finished], recorder_of)
         canary, rest = pending[: self.options.canary], pending[self.options.canary :]
         outcomes: list[Outcome[DeviceRotation]] = []
         if canary:
@@ -234,13 +241,14 @@ class RotationEngine:
         Raises:
             CamvaultError: the device was not touched (unknown or rejected credential, budget, lock, unreachable).
         """
-        async with self._lock(record.id):
+        async with self._lock(record.id).exclusive():
             driver = self.session.driver(record)
             credential = self.session.credential(record)
             if credential is None or record.credential_ref is None:
                 raise InventoryError(
                     f"{record.label}: no credential in the vault; add one or recover the device"
                 )
+            self._check_dependents_ready(record)
             login = await driver.check_login(credential)
             if not login.ok:
                 self.budget.take(record.label)
@@ -282,7 +290,7 @@ class RotationEngine:
         Raises:
             CamvaultError: the device is already active, or unreachable (nothing was staged).
         """
-        async with self._lock(record.id):
+        async with self._lock(record.id).exclusive():
             driver = self.session.driver(record)
             probe = await driver.probe()
             if probe.activated is not False:
@@ -497,7 +505,7 @@ class RotationEngine:
             except InventoryError:
                 return DependentState.FAILED, f"NVR {nvr_id} is no longer in the inventory"
         channel_id = int(raw_channel)
-        async with self._lock(nvr.id):
+        async with self._lock(nvr.id).shared():
             with self.session.store.transaction(readonly=True) as conn:
                 nvr_entry = self.journal.latest_for(conn, nvr.id)
             if nvr_entry is not None and nvr_entry.state in _UNSETTLED:
@@ -513,13 +521,34 @@ class RotationEngine:
                 )
             driver = self.session.driver(nvr)
             try:
-                await driver.set_channel_credential(credential, channel_id, new.username, new.password)
+                await self._set_channel(driver, credential, channel_id, new)
                 return await self._wait_online(driver, credential, nvr, channel_id)
             except CamvaultError as exc:
                 return (
                     DependentState.FAILED,
                     f"{nvr.label} channel {channel_id}: {getattr(exc, 'reason', str(exc))}",
                 )
+
+    async def _set_channel(
+        self, driver: DeviceDriver, credential: Credential, channel_id: int, new: Credential
+    ) -> None:
+        """Store the camera's new credential in the channel, retrying what may be transient.
+
+        Every moment the NVR holds the old password it may spend one of the camera's attempts, so a 5xx or a
+        dropped reply is retried at once (the update is idempotent) rather than left to the next run.
+        """
+        delay = 0.2
+        for attempt in range(DEPENDENT_TRIES):
+            try:
+                await driver.set_channel_credential(credential, channel_id, new.username, new.password)
+                return
+            except (DeviceRefused, AuthenticationFailed, AttemptBudgetExhausted, DeviceLocked):
+                raise
+            except DeviceError:
+                if attempt == DEPENDENT_TRIES - 1:
+                    raise
+                await asyncio.sleep(delay)
+                delay *= 2
 
     async def _wait_online(
         self, driver: DeviceDriver, credential: Credential, nvr: DeviceRecord, channel_id: int
@@ -533,7 +562,7 @@ class RotationEngine:
             if channel is not None and channel.online:
                 return DependentState.VERIFIED, f"{nvr.label} channel {channel_id} online"
             status = channel.status if channel is not None and channel.status else "missing"
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(0.2)
         return (
             DependentState.UPDATED,
             f"{nvr.label} channel {channel_id} updated but not online yet ({status})",
@@ -567,12 +596,22 @@ class RotationEngine:
                     records[entry.device_id] = inventory.get(conn, entry.device_id)
                 except InventoryError:
                     continue
-        finished: list[DeviceRotation] = []
-        for entry in open_entries:
+        # Most urgent first: a camera whose password already changed has NVRs retrying the old one.
+        urgency = {State.PROMOTED: 0, State.CHANGED: 0, State.APPLYING: 1, State.STAGED: 2}
+        ordered = sorted(open_entries, key=lambda entry: urgency.get(entry.state, 3))
+        slots = asyncio.Semaphore(self.options.concurrency)
+
+        async def repair(entry: RotationEntry) -> None:
+            record = records.get(entry.device_id)
+            if record is not None:
+                async with slots:
+                    await self._update_dependents(record, entry)
+
+        async def settle(entry: RotationEntry) -> DeviceRotation | None:
             record = records.get(entry.device_id)
             if record is None:
-                continue
-            async with self._lock(record.id):
+                return None
+            async with slots, self._lock(record.id).exclusive():
                 current = entry
                 if current.state is State.STAGED:
                     current = self._abandon(
@@ -584,18 +623,16 @@ class RotationEngine:
                     )
                 if current.state in (State.CHANGED, State.PROMOTED):
                     current = await self._finish(record, current)
-            finished.append(await self._summary(record, current))
-        for entry in needing_repair:
-            record = records.get(entry.device_id)
-            if record is None:
-                continue
-            await self._update_dependents(record, entry)
-        return finished
+            return await self._summary(record, current)
+
+        await asyncio.gather(*(repair(entry) for entry in needing_repair))
+        settled = await asyncio.gather(*(settle(entry) for entry in ordered))
+        return [rotation for rotation in settled if rotation is not None]
 
     # ------------------------------------------------------------------ helpers
 
-    def _lock(self, device_id: str) -> asyncio.Lock:
-        return self._locks.setdefault(device_id, asyncio.Lock())
+    def _lock(self, device_id: str) -> _DeviceLock:
+        return self._locks.setdefault(device_id, _DeviceLock())
 
     def _new_password(self, record: DeviceRecord) -> str:
         profile = profile_for("hikvision" if record.vendor == "hikvision" else "onvif")
@@ -655,32 +692,34 @@ class RotationEngine:
         )
 
     async def _map_dependents(self) -> None:
-        """Which NVR channels record which camera: read every NVR's channel list once per run."""
+        """Which NVR channels record which camera: read every NVR once per run, remember what was read.
+
+        An NVR that cannot be asked now (its own rotation unresolved, unreachable) keeps the links last read
+        from it, so its cameras still know they have a dependent (and :meth:`rotate_one` defers them).
+        """
         with self.session.store.transaction(readonly=True) as conn:
             records = self.session.inventory().all(conn)
             unsettled = {
                 device for device, entry in self.journal.latest(conn).items() if entry.state in _UNSETTLED
             }
+        self._unsettled = unsettled
         by_address: dict[tuple[str, int], DeviceRecord] = {(r.host, r.port): r for r in records}
         by_host: dict[str, list[DeviceRecord]] = {}
         for record in records:
             by_host.setdefault(record.host, []).append(record)
-        # An NVR whose own rotation is unresolved may not accept the vault's current password: asking would
-        # spend one of its attempts on every run, so it is left out until it is resolved.
-        nvrs = [
-            r
-            for r in records
-            if r.kind == DeviceKind.NVR.value and r.credential_ref and r.id not in unsettled
-        ]
+        nvrs = [r for r in records if r.kind == DeviceKind.NVR.value]
 
-        async def channels_of(nvr: DeviceRecord) -> None:
+        async def channels_of(nvr: DeviceRecord) -> list[tuple[int, str]] | None:
             credential = self.session.credential(nvr)
-            if credential is None:
-                return
+            # An NVR whose own rotation is unresolved may not accept the vault's current password: asking
+            # would spend one of its attempts on every run.
+            if credential is None or nvr.id in unsettled:
+                return None
             try:
                 channels = await self.session.driver(nvr).channels(credential)
             except CamvaultError:
-                return
+                return None
+            links = []
             for channel in channels:
                 if channel.address is None:
                     continue
@@ -688,9 +727,89 @@ class RotationEngine:
                 if camera is None and len(by_host.get(channel.address, [])) == 1:
                     camera = by_host[channel.address][0]
                 if camera is not None:
-                    self._dependents.setdefault(camera.id, []).append((nvr, channel.id))
+                    links.append((channel.id, camera.id))
+            return links
 
-        await asyncio.gather(*(channels_of(nvr) for nvr in nvrs))
+        read = await asyncio.gather(*(channels_of(nvr) for nvr in nvrs))
+        with self.session.store.transaction() as conn:
+            for nvr, fresh in zip(nvrs, read, strict=True):
+                if fresh is not None:
+                    record_channels(conn, nvr.id, fresh, self.session.clock.now())
+                links = fresh if fresh is not None else known_channels(conn, nvr.id)
+                for channel_id, camera_id in links:
+                    self._dependents.setdefault(camera_id, []).append((nvr, channel_id))
+
+    def _check_dependents_ready(self, record: DeviceRecord) -> None:
+        """Refuse to change a camera while an NVR recording it could not be told the new password.
+
+        Raises:
+            DeviceError: an NVR recording it has no stored credential, or its own rotation is unresolved.
+        """
+        for nvr, channel in self._dependents.get(record.id, []):
+            if nvr.credential_ref is None:
+                raise DeviceError(
+                    record.label,
+                    f"deferred: {nvr.label} records it (channel {channel}) and its credential is not in the vault; "
+                    "add it first, or the NVR would stop recording and lock the camera",
+                )
+            if nvr.id in self._unsettled:
+                raise DeviceError(
+                    record.label, f"deferred: {nvr.label}, which records it, has an unresolved rotation"
+                )
+
+
+class _DeviceLock:
+    """Per device: exclusive while the device's own password changes, shared for updates of its channels.
+
+    Camera rotations update an NVR's channels concurrently (each its own channel); only the NVR's own
+    rotation must run alone, because it changes the credential those updates use.
+    """
+
+    def __init__(self) -> None:
+        self._condition = asyncio.Condition()
+        self._readers = 0
+        self._writer = False
+
+    @contextlib.asynccontextmanager
+    async def exclusive(self) -> AsyncIterator[None]:
+        """Hold the device alone."""
+        async with self._condition:
+            await self._condition.wait_for(lambda: not self._writer and self._readers == 0)
+            self._writer = True
+        try:
+            yield
+        finally:
+            async with self._condition:
+                self._writer = False
+                self._condition.notify_all()
+
+    @contextlib.asynccontextmanager
+    async def shared(self) -> AsyncIterator[None]:
+        """Hold the device alongside other shared holders."""
+        async with self._condition:
+            await self._condition.wait_for(lambda: not self._writer)
+            self._readers += 1
+        try:
+            yield
+        finally:
+            async with self._condition:
+                self._readers -= 1
+                self._condition.notify_all()
+
+
+def interleave_by_recorder(
+    devices: Sequence[DeviceRecord], recorder_of: dict[str, str]
+) -> list[DeviceRecord]:
+    """Order devices so that consecutive ones are recorded by different NVRs (their updates then overlap)."""
+    groups: dict[str, list[DeviceRecord]] = {}
+    for device in devices:
+        groups.setdefault(recorder_of.get(device.id, ""), []).append(device)
+    ordered: list[DeviceRecord] = []
+    queues = list(groups.values())
+    while queues:
+        ordered.extend(queue.pop(0) for queue in queues)
+        queues = [queue for queue in queues if queue]
+    return ordered
 
 
 _UNSETTLED = frozenset({State.STAGED, State.APPLYING, State.CHANGED, State.NEEDS_RECOVERY})

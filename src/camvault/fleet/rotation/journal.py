@@ -36,6 +36,7 @@ from sqlalchemy import Connection, Row, and_, insert, select, update
 from camvault.errors import JournalError, SecretNotFound
 from camvault.fleet.store.schema import (
     UNFINISHED_ROTATION_STATES,
+    nvr_channel,
     rotation,
     rotation_dependent,
     rotation_policy,
@@ -50,7 +51,9 @@ __all__ = [
     "RotationEntry",
     "RotationKind",
     "State",
+    "known_channels",
     "policies",
+    "record_channels",
     "set_policy",
 ]
 
@@ -440,3 +443,22 @@ def set_policy(conn: Connection, group: str, max_age_days: int) -> None:
 def policies(conn: Connection) -> dict[str, int]:
     """Every group's maximum password age, in days."""
     return {row.group_name: row.max_age_days for row in conn.execute(select(rotation_policy))}
+
+
+def record_channels(conn: Connection, nvr_id: str, links: Sequence[tuple[int, str]], now: datetime) -> None:
+    """Replace what is known of one NVR's channels: ``(channel id, camera device id)`` pairs."""
+    conn.execute(nvr_channel.delete().where(nvr_channel.c.nvr_id == nvr_id))
+    for channel_id, camera_id in links:
+        conn.execute(
+            insert(nvr_channel).values(
+                nvr_id=nvr_id, channel_id=channel_id, camera_id=camera_id, observed_at=now
+            )
+        )
+
+
+def known_channels(conn: Connection, nvr_id: str) -> list[tuple[int, str]]:
+    """The channels of one NVR as last recorded."""
+    rows = conn.execute(
+        select(nvr_channel.c.channel_id, nvr_channel.c.camera_id).where(nvr_channel.c.nvr_id == nvr_id)
+    )
+    return [(row.channel_id, row.camera_id) for row in rows]

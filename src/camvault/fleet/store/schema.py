@@ -30,6 +30,8 @@ Rotation tables (see :mod:`camvault.fleet.rotation`):
   it describes. At most one unfinished rotation per device account (a partial unique index).
 * ``rotation_dependent``: what depends on a rotated password (NVR channels, secrets files) and its state.
 * ``rotation_policy``: the maximum password age of each group, for ``rotate --due``.
+* ``nvr_channel``: which NVR channel records which camera, as last read from the NVR, so that a camera's
+  dependents are known even while its NVR cannot be asked.
 """
 
 from __future__ import annotations
@@ -284,4 +286,15 @@ rotation_policy = Table(
     Column("max_age_days", Integer, nullable=False),
     PrimaryKeyConstraint("group_name"),
     CheckConstraint("max_age_days >= 1", name="max_age_days"),
+)
+
+nvr_channel = Table(
+    "nvr_channel",
+    metadata,
+    Column("nvr_id", String(36), nullable=False),
+    Column("channel_id", Integer, nullable=False),
+    Column("camera_id", String(36), nullable=False),
+    Column("observed_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("nvr_id", "channel_id"),
+    Index("ix_nvr_channel_camera_id", "camera_id"),
 )

@@ -1,4 +1,4 @@
-"""The rotation journal: rotation_run, rotation, rotation_dependent, rotation_policy.
+"""The rotation journal: rotation_run, rotation, rotation_dependent, rotation_policy, nvr_channel.
 
 Revision ID: 0003
 Revises: 0002
@@ -81,9 +81,21 @@ def upgrade() -> None:
         sa.CheckConstraint("max_age_days >= 1", name="ck_rotation_policy_max_age_days"),
     )
 
+    op.create_table(
+        "nvr_channel",
+        sa.Column("nvr_id", sa.String(36), nullable=False),
+        sa.Column("channel_id", sa.Integer(), nullable=False),
+        sa.Column("camera_id", sa.String(36), nullable=False),
+        sa.Column("observed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("nvr_id", "channel_id", name="pk_nvr_channel"),
+    )
+    op.create_index("ix_nvr_channel_camera_id", "nvr_channel", ["camera_id"])
+
 
 def downgrade() -> None:
     """Drop the rotation tables."""
+    op.drop_index("ix_nvr_channel_camera_id", table_name="nvr_channel")
+    op.drop_table("nvr_channel")
     op.drop_table("rotation_policy")
     op.drop_table("rotation_dependent")
     op.drop_index("ix_rotation_one_unfinished", table_name="rotation")
