@@ -10,6 +10,7 @@ from camvault.protocols.isapi.documents import NS_ISAPI_V20, User, UserLevel, Us
 from camvault.protocols.isapi.session_login import irreversible_hash
 from camvault.protocols.isapi.status import decode_status
 from tests.device.conftest import Rig, RigFactory
+from tests.device.isapi.test_auth import session_login
 from tests.device.model.conftest import STRONG
 
 PLANTED = "Planted-Secret-9"
@@ -184,3 +185,36 @@ async def test_namespaces_follow_the_firmware(make_rig: RigFactory) -> None:
     async with old.client(auth=httpx.DigestAuth("admin", STRONG)) as client:
         root = xml.parse((await client.get("/ISAPI/System/deviceInfo")).content)
     assert xml.namespace_of(root) == "http://www.hikvision.com/ver20/XMLSchema"
+
+
+async def test_wrong_login_passwords_and_undecryptable_fields_count_as_failed_logins(rig: Rig) -> None:
+    """With a stolen session cookie, loginPassword or security=1 must not become an unlimited password oracle."""
+    async with rig.client() as thief:
+        assert (await session_login(thief, rig, STRONG)).status_code == 200  # the cookie the thief holds
+        for guess in ("guess-one-1A!", "guess-two-2B!"):
+            response = await thief.put(
+                "/ISAPI/Security/users/1",
+                content=user_xml(id=1, user_name="admin", password="Another-Pass-9", login_password=guess),
+            )
+            assert response.status_code == 401
+            assert decode_status(response.content).sub_status_code == "incorrectUserNameOrPassword"
+        garbage = await thief.put(
+            "/ISAPI/Security/users/1?security=1&iv=00112233445566778899aabbccddeeff",
+            content=user_xml(id=1, user_name="00" * 16, password="11" * 16, login_password="22" * 16),
+        )
+        assert garbage.status_code == 401
+        assert rig.model.lock_status("10.0.0.1").attempts_left == 2
+        for guess in ("guess-three-3C", "guess-four-4D!"):
+            await thief.put(
+                "/ISAPI/Security/users/1",
+                content=user_xml(id=1, user_name="admin", password="Another-Pass-9", login_password=guess),
+            )
+        assert rig.model.lock_status("10.0.0.1").locked
+        after = await thief.put(
+            "/ISAPI/Security/users/1",
+            content=user_xml(id=1, user_name="admin", password="Another-Pass-9", login_password=STRONG),
+        )
+        assert after.status_code == 401, (
+            "once locked, the session itself is refused, even with the right proof"
+        )
+    assert rig.model.account("admin").password.matches(STRONG)  # type: ignore[union-attr]

@@ -109,7 +109,7 @@ async def test_activation_replayed_with_a_spent_challenge_is_refused() -> None:
         ("guard", "abcdefgh", STRONG, "riskPassword"),
         ("guard", "My-guard-2024", STRONG, "riskPassword"),
         ("admin", GOOD_NEW, STRONG, "badParameters"),
-        ("guard", GOOD_NEW, "Wrong-Admin-99", "badParameters"),
+        ("guard", GOOD_NEW, "Wrong-Admin-99", "incorrectUserNameOrPassword"),
     ],
     ids=[
         "empty-name",
@@ -155,7 +155,7 @@ async def test_add_user_as_the_page_does(device: Device, browser: Browser) -> No
 @pytest.mark.parametrize(
     ("typed_current", "new", "sub_status"),
     [
-        ("Not-My-Pass-1", "An0ther-Pass!", "badParameters"),
+        ("Not-My-Pass-1", "An0ther-Pass!", "incorrectUserNameOrPassword"),
         (STRONG, "short", "badParameters"),
         (STRONG, "aaaaaaaaaaaaaaaaa", "badParameters"),
         (STRONG, "qwertyui", "riskPassword"),

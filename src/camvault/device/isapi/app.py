@@ -175,6 +175,8 @@ class IsapiFrontEnd:
         try:
             return route.handler(call, *found.groups())
         except DeviceRefusal as refusal:
+            if refusal.reason == "incorrectUserNameOrPassword":
+                self.model.lock.record_failure(request.peer, self.model.monotonic())
             reason = refusal.reason if refusal.reason in SUB_STATUS else "invalidOperation"
             return self._status(request, reason)
         except (MalformedMessage, MessageTooLarge):

@@ -104,6 +104,10 @@ class Authenticator:
         )
         if not session_id:
             return None
+        if self.model.lock_status(request.peer).locked:
+            # The lock covers everything from that address, open sessions included: otherwise a stolen
+            # session could keep guessing the password through loginPassword checks.
+            return None
         found = self.model.session(session_id)
         if found is None:
             return None

@@ -109,13 +109,17 @@ class Call:
         Raises:
             DeviceRefusal: ``badParameters`` when the field does not decrypt.
         """
-        if value is None or not self.security:
+        if not value or not self.security:
             return value
         key, iv = self._key()
         try:
             return field_crypto.decrypt_field(key, value, iv)
         except (CryptoError, InvalidContent):
-            raise DeviceRefusal("badParameters", "an encrypted field does not decrypt with this iv") from None
+            # The key comes from the caller's password: a field that does not decrypt is a wrong password in
+            # disguise, and is counted as a failed login (or the decryption would be a password oracle).
+            raise DeviceRefusal(
+                "incorrectUserNameOrPassword", "an encrypted field does not decrypt"
+            ) from None
 
     def encrypt(self, value: str) -> str:
         """Encrypt a sensitive field of a reply when ``security=1`` is on."""

@@ -557,7 +557,10 @@ class DeviceModel:
                 raise DeviceRefusal("badParameters", "loginPassword (your current password) is required")
             return
         if not actor.password.matches(login_password):
-            raise DeviceRefusal("badParameters", "loginPassword does not match your current password")
+            # A wrong proof of the current password is a failed login: the front ends count it in the lock.
+            raise DeviceRefusal(
+                "incorrectUserNameOrPassword", "loginPassword does not match your current password"
+            )
 
     @staticmethod
     def _check_user_name(name: str) -> None:
