@@ -291,7 +291,7 @@ def test_export_and_import_the_configuration(page: Page, active_device: ServedDe
     page.fill("#export-secret", "file-key-1")
     page.fill("#export-admin-password", "Wrong-Pass-123")
     page.click("#export-submit")
-    expect(page.locator("#export-message")).to_have_text("Your admin password is wrong.")
+    expect(page.locator("#export-message")).to_contain_text("Your admin password is wrong. 4 attempts left")
     page.fill("#export-admin-password", STRONG)
     with page.expect_download() as download_info:
         page.click("#export-submit")

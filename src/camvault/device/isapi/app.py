@@ -21,6 +21,7 @@ from camvault.device.isapi.auth import Authenticator, Principal
 from camvault.device.isapi.call import XML_CONTENT_TYPE, Call
 from camvault.device.model import DeviceModel
 from camvault.errors import DeviceRefusal, InvalidContent, MalformedMessage, MessageTooLarge
+from camvault.protocols.isapi.documents import LockStatus as LockWord
 from camvault.protocols.isapi.documents import encode
 from camvault.protocols.isapi.status import SUB_STATUS, StatusCode, error_status, http_status_for
 
@@ -176,13 +177,26 @@ class IsapiFrontEnd:
             return route.handler(call, *found.groups())
         except DeviceRefusal as refusal:
             if refusal.reason == "incorrectUserNameOrPassword":
-                self.model.lock.record_failure(request.peer, self.model.monotonic())
+                return self._failed_proof(request)
             reason = refusal.reason if refusal.reason in SUB_STATUS else "invalidOperation"
             return self._status(request, reason)
         except (MalformedMessage, MessageTooLarge):
             return self._status(request, "badXmlFormat")
         except InvalidContent:
             return self._status(request, "badXmlContent")
+
+    def _failed_proof(self, request: Request) -> Response:
+        """A wrong password proof inside an authenticated request: counted, and answered with the lock fields."""
+        lock = self.model.lock.record_failure(request.peer, self.model.monotonic())
+        document = error_status(
+            request.path,
+            "incorrectUserNameOrPassword",
+            lock_status=LockWord.LOCKED if lock.locked else LockWord.UNLOCK,
+            retry_times=lock.attempts_left,
+            res_lock_time=lock.remaining_seconds,
+        )
+        body = encode(document, namespace=self.model.firmware.xml_namespace)
+        return Response(401, [("Content-Type", XML_CONTENT_TYPE)], body)
 
     def _status(self, request: Request, sub_status: str, *, http_status: int | None = None) -> Response:
         document = error_status(request.path, sub_status)

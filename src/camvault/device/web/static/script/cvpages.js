@@ -413,7 +413,7 @@
       const s = sealer(current);
       const request = "<User>" + el("id", id) + el("userName", s.seal(name)) + el("password", s.seal(password)) + el("loginPassword", s.seal(current)) + "</User>";
       const result = await isapi("PUT", "/ISAPI/Security/users/" + id + "?security=1&iv=" + s.iv, request);
-      if (!result.ok) return show("password-message", describe(result, { badParameters: "Your current password is wrong, or the device refused the new password." }));
+      if (!result.ok) return show("password-message", describe(result, { badParameters: "The device refused the new password." }, "Your current password is wrong"));
       ["change-current", "change-password-input", "change-confirm"].forEach((field) => ($(field).value = ""));
       const own = name === USER;
       show("password-message", own ? "Your password is changed. Your other sessions were logged out." : "The password of " + name + " is changed.", true);
@@ -438,7 +438,7 @@
         el("userLevel", $("add-level").value) + el("enabled", "true") + "</User>";
       const result = await isapi("POST", "/ISAPI/Security/users?security=1&iv=" + s.iv, request);
       if (result.ok) return flashAndReload("Added the user " + name + ".");
-      show("add-message", describe(result, { badParameters: "Your admin password is wrong, or the device refused a value." }));
+      show("add-message", describe(result, { badParameters: "The device refused a value." }, "Your admin password is wrong"));
     });
   }
 
@@ -525,7 +525,7 @@
       if (!admin) return show("export-message", "Enter your admin password.");
       const s = sealer(admin);
       const result = await isapi("GET", "/ISAPI/System/configurationData?security=1&iv=" + s.iv + "&secretkey=" + s.seal(secret));
-      if (result.status !== 200 || !result.blob) return show("export-message", describe(result, { badParameters: "Your admin password is wrong." }));
+      if (result.status !== 200 || !result.blob) return show("export-message", describe(result, {}, "Your admin password is wrong"));
       const disposition = result.headers.get("Content-Disposition") || "";
       const match = /filename="([^"]+)"/.exec(disposition);
       download(new Uint8Array(await result.blob.arrayBuffer()), match ? match[1] : "configuration.bin");
@@ -541,7 +541,7 @@
       if (!admin) return show("import-message", "Enter your admin password.");
       const s = sealer(admin);
       const result = await isapi("PUT", "/ISAPI/System/configurationData?security=1&iv=" + s.iv + "&secretkey=" + s.seal(secret), data, "application/octet-stream");
-      if (!result.ok) return show("import-message", describe(result, { badParameters: "Your admin password is wrong." }));
+      if (!result.ok) return show("import-message", describe(result, {}, "Your admin password is wrong"));
       show("import-message", "Imported. The device is restarting.", true);
       await waitForDevice(LOGIN_PAGE);
     });
