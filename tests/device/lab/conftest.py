@@ -18,7 +18,16 @@ LabFactory = Callable[..., Any]
 
 def scenario_document(devices: list[dict[str, Any]], **lab: Any) -> dict[str, Any]:
     return {
-        "lab": {"seed": 3, "boot_seconds": 0.2, "nvr_check_seconds": 0.3, "nvr_retry_seconds": 0.2, **lab},
+        # Discovery responders off unless a test asks: several labs may run in one test process.
+        "lab": {
+            "seed": 3,
+            "boot_seconds": 0.2,
+            "nvr_check_seconds": 0.3,
+            "nvr_retry_seconds": 0.2,
+            "sadp_port": 0,
+            "wsd_port": 0,
+            **lab,
+        },
         "devices": devices,
     }
 

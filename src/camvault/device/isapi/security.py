@@ -306,7 +306,8 @@ def security_capabilities(call: Call) -> Response:
             support_user_nums=model.identity.max_users,
             issup_illegal_login_lock=True,
             is_support_online_user=True,
-            security_version=(1,),
+            # security=1 field encryption came with V5.5-era firmware; older devices take plaintext (§6.3).
+            security_version=(1,) if not model.firmware.accepts_basic_auth else None,
             key_iterate_num=KEY_ITERATIONS,
             is_support_user_check=True,
             is_support_onvif_user_management=True,

@@ -28,7 +28,7 @@ from camvault.device.http import Fault, Handler, HttpServer, Request
 from camvault.device.lab.faults import FaultPlan
 from camvault.device.lab.nvr_agent import NvrAgent
 from camvault.device.lab.scenario import DeviceSpec, LabSettings, Scenario
-from camvault.device.model import DeviceModel, Kind, ResetMode, make_identity
+from camvault.device.model import ChannelProtocol, DeviceModel, Kind, ResetMode, make_identity
 from camvault.device.model.identity import identity_from_dict, identity_to_dict
 from camvault.device.model.lockout import LockSettings
 from camvault.device.store import LabStore, StoredDevice
@@ -343,6 +343,7 @@ class Lab:
                 password = scenario.device(camera_label).admin_password
                 if password is None:
                     continue
+                onvif_only = camera.model.identity.kind is Kind.ONVIF_CAMERA
                 nvr.set_channel(
                     channel_id,
                     address=camera.address,
@@ -350,6 +351,7 @@ class Lab:
                     username="admin",
                     password=password,
                     name=camera_label,
+                    protocol=ChannelProtocol.ONVIF if onvif_only else ChannelProtocol.HIKVISION,
                 )
 
     async def _bind_all(self) -> None:

@@ -42,8 +42,8 @@ import yaml
 
 from camvault.device.model.accounts import UserLevel, check_device_password, factory_default_password
 from camvault.device.model.identity import Firmware, Kind, ProductLine
-from camvault.errors import ConfigurationError, DeviceRefusal
-from camvault.passwords import HIKVISION, generate
+from camvault.errors import ConfigurationError, DeviceRefusal, PasswordRejected
+from camvault.passwords import HIKVISION, ONVIF_DEVICE, generate
 
 __all__ = ["DeviceSpec", "LabSettings", "Scenario", "UserSpec", "generated_scenario", "load_scenario"]
 
@@ -349,7 +349,7 @@ def _device(
         _password(entry.get("admin_password"), where, rng, reused, default=default) if activated else None
     )
     if password is not None and password != default:
-        _check_password(password, "admin", where)
+        _check_password(password, "admin", where, kind=kind)
     recorded = _recorded(_get(entry, "recorded_password", str, where, "same"), password, where, rng)
     users = tuple(
         _user(user, f"{where}: users[{i}]", rng, reused)
@@ -431,7 +431,16 @@ def _weak_password(rng: Random) -> str:
     return word + "".join(rng.choice("0123456789") for _ in range(4))
 
 
-def _check_password(password: str, username: str, where: str) -> None:
+def _check_password(password: str, username: str, where: str, *, kind: Kind = Kind.IPC) -> None:
+    if kind is Kind.ONVIF_CAMERA:
+        # A generic ONVIF camera applies ONVIF's rules, not Hikvision's strength meter.
+        try:
+            ONVIF_DEVICE.check(password, username)
+        except PasswordRejected as exc:
+            raise ConfigurationError(
+                f"{where}: the camera would refuse that password ({exc.reason})"
+            ) from None
+        return
     try:
         check_device_password(password, username)
     except DeviceRefusal as exc:
