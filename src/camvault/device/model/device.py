@@ -1,7 +1,8 @@
 """The emulated device as a pure state machine over an injected clock.
 
 :class:`DeviceModel` owns everything a real device keeps: identity, activation, accounts, the illegal-login
-lock, sessions, settings, NVR channels, recordings and power state. It performs no I/O: protocol front ends
+lock, sessions, settings, NVR channels, recordings, recovery and vendor-support state, its log and power
+state. It performs no I/O: protocol front ends
 (ISAPI, web pages, ONVIF, SADP) call it with already-parsed values, and the lab persists
 :meth:`DeviceModel.to_snapshot` and drives power. Refusals raise :class:`~camvault.errors.DeviceRefusal`
 whose ``reason`` is the ISAPI ``subStatusCode`` the firmware would send; each front end translates it.
@@ -32,12 +33,14 @@ from camvault.device.model.accounts import (
     factory_default_password,
 )
 from camvault.device.model.channels import Channel, ChannelProtocol, ChannelStatus, DetectResult
+from camvault.device.model.device_log import DeviceLog
 from camvault.device.model.identity import Firmware, Identity, Kind, ProductLine
 from camvault.device.model.lockout import LockSettings, LockStatus, LockTracker
 from camvault.device.model.onvif import OnvifState
 from camvault.device.model.recordings import RecordingLog, Segment, track_id
 from camvault.device.model.recovery import RecoveryState
 from camvault.device.model.sessions import LoginChallenge, Session, SessionRegistry, SessionSettings
+from camvault.device.model.vendor_support import VendorSupport
 from camvault.errors import DeviceRefusal
 
 __all__ = [
@@ -150,6 +153,8 @@ class DeviceModel:
         self.lock = LockTracker(self.settings.lock)
         self.sessions = SessionRegistry(SessionSettings())
         self.recovery = RecoveryState(rng)
+        self.vendor_support = VendorSupport()
+        self.log = DeviceLog()
         self.onvif = OnvifState()
         self._activation_secrets: OrderedDict[str, tuple[str, float]] = OrderedDict()
         self.revision = 0
@@ -197,6 +202,7 @@ class DeviceModel:
         self.sessions.clear()
         self._activation_secrets.clear()
         self.recovery.drop_volatile()
+        self.vendor_support.drop_volatile()
 
     # ------------------------------------------------------------------ activation (§7)
 
@@ -539,6 +545,24 @@ class DeviceModel:
         """
         self.require_activated()
         check_device_password(password, ADMIN_NAME)
+        return self._recover_admin(password)
+
+    def restore_admin_default_password(self) -> Account:
+        """Set the administrator's password back to the firmware's factory default, like a recovery path.
+
+        Only pre-activation firmware has one (``12345``, §7.6); its legacy security code resets to it
+        (§14.1 method 1). Ends every session and clears the illegal-login lock.
+
+        Raises:
+            DeviceRefusal: ``notSupport`` when the firmware has no factory password (it is activated instead).
+        """
+        default = self.factory_password
+        if default is None:
+            raise DeviceRefusal("notSupport", "this firmware has no factory default password")
+        self.require_activated()
+        return self._recover_admin(default)
+
+    def _recover_admin(self, password: str) -> Account:
         admin = self.accounts[ADMIN_ID]
         admin.set_password(password, self.now(), factory_default=self.factory_password)
         self.recovery.invalidate_guid()
@@ -589,7 +613,11 @@ class DeviceModel:
     # ------------------------------------------------------------------ maintenance (§10)
 
     def factory_reset(self, mode: ResetMode) -> None:
-        """Restore factory settings (see :class:`ResetMode`); identity and recordings stay."""
+        """Restore factory settings (see :class:`ResetMode`).
+
+        Identity, recordings, the device log and the vendor-support keys (identity burnt in at the factory,
+        :mod:`~camvault.device.model.vendor_trust`) stay; a pending reset request is forgotten.
+        """
         kept_accounts = dict(self.accounts)
         was_active = self.activated
         # Both modes clear the ONVIF users ("cleared when you restore the camera": model.onvif docstring).
@@ -600,6 +628,7 @@ class DeviceModel:
         self.sessions.clear()
         self._activation_secrets.clear()
         self.recordings.stop_all(self.now())
+        self.vendor_support.drop_volatile()
         if mode is ResetMode.BASIC:
             self.accounts = kept_accounts
             self.activated = was_active
@@ -711,7 +740,7 @@ class DeviceModel:
         self.revision += 1
 
     def to_snapshot(self) -> dict[str, Any]:
-        """Everything that survives a power cycle, JSON-ready (passwords included: seal it at rest)."""
+        """Everything that survives a power cycle, JSON-ready (passwords and the device key: seal it at rest)."""
         return {
             "firmware": {
                 "version": str(self.firmware.version),
@@ -761,12 +790,18 @@ class DeviceModel:
             ],
             "recordings": self.recordings.to_snapshot(),
             "recovery": self.recovery.to_snapshot(),
+            "vendor_support": self.vendor_support.to_snapshot(),
+            "log": self.log.to_snapshot(),
             "onvif": self.onvif.to_snapshot(),
             "saved_at": self.now().isoformat(),
         }
 
     def restore_snapshot(self, data: dict[str, Any]) -> None:
-        """Load state saved by :meth:`to_snapshot` (the device then boots with it)."""
+        """Load state saved by :meth:`to_snapshot` (the device then boots with it).
+
+        The vendor-support key is not installed from here: its certificate lives beside the identity, and
+        the lab joins the two (:func:`~camvault.device.model.vendor_trust.restore_vendor_trust`).
+        """
         firmware = data["firmware"]
         self.firmware = Firmware.parse(firmware["version"], firmware["build"], ProductLine(firmware["line"]))
         self.rtc.offset = timedelta(seconds=float(data["skew_seconds"]))
@@ -810,6 +845,8 @@ class DeviceModel:
         }
         self.recordings = RecordingLog.from_snapshot(data["recordings"])
         self.recovery.load_snapshot(data.get("recovery"))
+        self.vendor_support.load_snapshot(data.get("vendor_support"))
+        self.log.load_snapshot(data.get("log"))
         self.onvif.load_snapshot(data.get("onvif"))
         # Whatever was recording when the state was saved stopped when the power went.
         self.recordings.stop_all(datetime.fromisoformat(data["saved_at"]))

@@ -62,7 +62,12 @@ class DeviceLog:
     def to_snapshot(self) -> list[dict[str, Any]]:
         """Return the log, JSON-ready."""
         return [
-            {"time": entry.time.isoformat(), "kind": entry.kind, "source": entry.source, "detail": entry.detail}
+            {
+                "time": entry.time.isoformat(),
+                "kind": entry.kind,
+                "source": entry.source,
+                "detail": entry.detail,
+            }
             for entry in self._entries
         ]
 

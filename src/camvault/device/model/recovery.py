@@ -37,9 +37,10 @@ Transport keys: a locked-out owner has no password from which the ``security=1``
 recovery requests are protected with a per-client random text ``R`` exchanged like activation's (§7.2):
 :meth:`RecoveryState.begin_challenge` draws it, and it is good for one request from that IP.
 
-Not here, and left to other issues: the vendor-support reset (export a signed request, enter the returned
-code), the legacy serial-plus-date security code of pre-activation firmware (§14.2), and the reserved
-e-mail (§12.3). :class:`RecoveryMethod` names them so that front ends can show where they will go.
+Elsewhere: the vendor-support reset (export a signed request, enter the returned code) and the legacy
+serial-plus-date security code of pre-activation firmware (§14.2) are in
+:mod:`camvault.device.model.vendor_support`; the reserved e-mail (§12.3) is not emulated.
+:class:`RecoveryMethod` names every method so that front ends can offer them.
 """
 
 from __future__ import annotations
@@ -135,9 +136,9 @@ class RecoveryMethod(StrEnum):
     SECURITY_QUESTIONS = "security-questions"
     GUID_FILE = "guid-file"
     SUPPORT_CODE = "support-code"
-    """Vendor support: export a signed reset request, enter the returned code. Built by another issue."""
+    """Vendor support: export a signed reset request, enter the returned code (:mod:`camvault.device.model.vendor_support`)."""
     LEGACY_SECURITY_CODE = "legacy-security-code"
-    """The serial-plus-date code of pre-activation firmware (§14.2). Built by another issue."""
+    """The serial-plus-date code of pre-activation firmware (§14.2), over SADP ``reset`` (:mod:`camvault.device.model.vendor_support`)."""
     RESET_BUTTON = "reset-button"
     """Hold the reset button: erases everything (§14.3). Always possible."""
 
