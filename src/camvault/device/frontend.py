@@ -16,6 +16,7 @@ from camvault.device.http import Request, Response
 from camvault.device.isapi.app import ROUTES, IsapiFrontEnd
 from camvault.device.isapi.auth import Authenticator
 from camvault.device.isapi.recovery import RECOVERY_ROUTES
+from camvault.device.isapi.support_reset import SUPPORT_RESET_ROUTES
 from camvault.device.model import DeviceModel, Kind
 from camvault.device.onvif import ONVIF_ISAPI_ROUTES, OnvifService
 from camvault.device.web import CsrfGuard, WebPages, finish_response, refusal
@@ -42,7 +43,10 @@ class DeviceFrontEnd:
         self.host = host
         self.authenticator = Authenticator(model, secrets.token_bytes(32))
         self.isapi = IsapiFrontEnd(
-            model, host, self.authenticator, ROUTES + RECOVERY_ROUTES + ONVIF_ISAPI_ROUTES
+            model,
+            host,
+            self.authenticator,
+            ROUTES + RECOVERY_ROUTES + SUPPORT_RESET_ROUTES + ONVIF_ISAPI_ROUTES,
         )
         self.onvif = OnvifService(model, host)
         self.csrf = CsrfGuard(model, secrets.token_bytes(32))

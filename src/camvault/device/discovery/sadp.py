@@ -1,4 +1,4 @@
-"""The lab's SADP responder: inquiry, Hello at boot, and the commands (``exchangecode``, ``activate``).
+"""The lab's SADP responder: inquiry, Hello at boot, and the commands (activation, vendor-support reset).
 
 Research ``hikvision.md`` §13. Every Hikvision device of the lab (cameras and NVRs; the generic ONVIF camera
 does not speak SADP) answers an ``inquiry``/``inquiry_v32`` with a ``<ProbeMatch>`` built by
@@ -19,12 +19,38 @@ random text ``R`` (32 hex digits, as for ISAPI), remembers it for that requester
 decrypt under the exchanged key (or no exchange happened: a credential problem); ``failure`` when the device
 is already active or refuses the password by its policy. Which ``Result`` real firmware picks for each is not
 documented; these are our choices.
+
+Vendor-support reset from the LAN (§13.4 ``getencryptstring``/``reset``, §14.1; the model side is
+:mod:`camvault.device.model.vendor_support`). The notes have the command names and fields but not their
+payloads (§16 gap 7); ours:
+
+* ``getencryptstring`` (and ``getencryptstring_v31``), ``MAC`` only, no password: the device exports a new
+  signed reset request (replacing the pending one) and answers it in ``<Code>`` as
+  ``base64(zlib(request file))`` (:func:`compact_request`). The armored file is about 1.3 KB, 1.7 KB in
+  base64: more than the 1472-byte UDP payload of one Ethernet frame, so the reply would be IP-fragmented,
+  which some switches and firewalls drop. Deflated it is about 0.9 KB, and the whole reply fits one frame.
+  The client inflates ``<Code>`` back to the byte-identical file and sends that to support.
+* ``reset`` with ``Code`` and ``Password``, after an ``exchangecode``: both are encrypted exactly like
+  ``activate``'s password under the exchanged ``R`` (§13.5); ``Code`` is the typed code without separators
+  (125 symbols fit the 128-byte field). ``success``: the password is set (and, if the code says so, an NVR's
+  channel passwords; its agent uses them from its next scheduled check). ``denied``: a credential problem
+  (no key exchange, a field that does not decrypt, a code that was checked and failed, a locked-out
+  requester); ``failure``: a refusal that tested nothing (no pending request, a malformed code or a typo,
+  a password the policy refuses, a device without the method). A field ``<Reason>`` [ours] names the
+  reason in the words of the model (``bad_signature``, ``expired``, ``riskPassword``...). Checked failures
+  and fields that do not decrypt count in the requester's illegal-login lock.
+* On firmware exposed to the legacy security code (before V5.3.0, §14.2), ``reset`` takes ``Code`` in clear
+  (that firmware predates ``exchangecode``) and, when it is the serial-plus-date code, sets the admin
+  password back to ``12345``; ``Password`` is ignored, as the SADP tool's method-1 dialog has no password
+  field (§14.1). Current firmware never accepts it.
 """
 
 from __future__ import annotations
 
+import base64
 import logging
 import secrets
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -35,8 +61,9 @@ from typing import Final
 from camvault.device.discovery.base import Discoverable, Responder
 from camvault.device.discovery.network import Arrival
 from camvault.device.model import FirmwareVersion, Kind
+from camvault.device.model import vendor_support as vs
 from camvault.device.model.identity import ProductLine
-from camvault.device.model.recovery import recovery_supported
+from camvault.device.model.recovery import record_failed_proof, recovery_supported
 from camvault.errors import CryptoError, DeviceRefusal, InvalidContent, MessageTooLarge, ProtocolError
 from camvault.protocols import sadp
 from camvault.protocols.isapi import activation
@@ -51,8 +78,11 @@ __all__ = [
     "SadpContext",
     "SadpResponder",
     "activate",
+    "compact_request",
     "device_record",
     "exchange_code",
+    "get_encrypt_string",
+    "reset_password",
 ]
 
 log = logging.getLogger(__name__)
@@ -180,10 +210,17 @@ class SadpContext:
             return None
         return entry[0]
 
-    def respond(self, command: SadpCommand, result: Result, *, code: str | None = None) -> ActionResponse:
-        """The device's answer to ``command``."""
+    def respond(
+        self, command: SadpCommand, result: Result, *, code: str | None = None, reason: str | None = None
+    ) -> ActionResponse:
+        """The device's answer to ``command``, with the ``<Reason>`` of a refusal when there is one."""
         return ActionResponse(
-            command.uuid, command.types, result, mac=self.device.model.identity.mac, code=code
+            command.uuid,
+            command.types,
+            result,
+            mac=self.device.model.identity.mac,
+            code=code,
+            fields={"Reason": reason} if reason is not None else {},
         )
 
 
@@ -224,11 +261,68 @@ def activate(context: SadpContext, command: SadpCommand) -> ActionResponse:
     return context.respond(command, Result.SUCCESS)
 
 
+def compact_request(request_file: bytes) -> str:
+    """The ``<Code>`` of a ``getencryptstring`` reply: ``base64(zlib(request file))`` (see the module docstring)."""
+    return base64.b64encode(zlib.compress(request_file, 9)).decode("ascii")
+
+
+def get_encrypt_string(context: SadpContext, command: SadpCommand) -> ActionResponse:
+    """``getencryptstring``: export a new signed reset request, compact, in ``<Code>`` (no password needed)."""
+    try:
+        exported = vs.export_request(context.device.model, source=context.requester)
+    except DeviceRefusal as refusal:
+        return context.respond(command, Result.FAILURE, reason=refusal.reason)
+    return context.respond(command, Result.SUCCESS, code=compact_request(exported.content))
+
+
+def reset_password(context: SadpContext, command: SadpCommand) -> ActionResponse:
+    """``reset``: a vendor-support code and a new password, or the legacy security code on old firmware."""
+    model = context.device.model
+    if model.firmware.legacy_security_code:
+        return _legacy_reset(context, command)
+    if not model.activated or not vs.support_available(model):
+        return context.respond(command, Result.FAILURE, reason="notSupport")
+    random_text = context.take_key()
+    code_field, password_field = command.text("Code"), command.text("Password")
+    if random_text is None or not code_field or not password_field:
+        return context.respond(command, Result.DENIED, reason="noKeyExchange")
+    try:
+        code = activation.sadp_decrypt_password(random_text, code_field)
+        password = activation.sadp_decrypt_password(random_text, password_field)
+    except (CryptoError, InvalidContent, MessageTooLarge):
+        record_failed_proof(model, source=context.requester, recovery=False)
+        return context.respond(command, Result.DENIED, reason="undecryptable")
+    try:
+        verdict = vs.reset_with_code(model, code, password, source=context.requester)
+    except DeviceRefusal as refusal:
+        return context.respond(command, Result.FAILURE, reason=refusal.reason)
+    return _verdict_response(context, command, verdict)
+
+
+def _legacy_reset(context: SadpContext, command: SadpCommand) -> ActionResponse:
+    code = command.text("Code")
+    if not code:
+        return context.respond(command, Result.FAILURE, reason="badParameters")
+    verdict = vs.reset_with_legacy_code(context.device.model, code, source=context.requester)
+    return _verdict_response(context, command, verdict)
+
+
+def _verdict_response(context: SadpContext, command: SadpCommand, verdict: vs.CodeVerdict) -> ActionResponse:
+    if verdict.accepted:
+        return context.respond(command, Result.SUCCESS)
+    return context.respond(
+        command, Result.DENIED if verdict.checked else Result.FAILURE, reason=verdict.reason
+    )
+
+
 DEFAULT_COMMANDS: Final[Mapping[str, SadpCommandHandler]] = {
     "exchangecode": exchange_code,
     "activate": activate,
+    "getencryptstring": get_encrypt_string,
+    "getencryptstring_v31": get_encrypt_string,
+    "reset": reset_password,
 }
-"""The commands the lab implements; the reset commands of another issue are added to a copy of this table."""
+"""The commands the lab implements (§13.4): activation and the vendor-support reset."""
 
 
 # ------------------------------------------------------------------ the responder
