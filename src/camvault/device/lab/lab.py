@@ -5,6 +5,15 @@ gives each its own address (its own port on 127.0.0.1, or its own 127.x.y.z addr
 serves each through its front end, runs each NVR's agent, saves changed state twice a second, and offers
 the actions a person with physical access has: hold the reset button, pull the plug, set the clock, and
 (for tests) inject faults into a device's network traffic.
+
+The factory: when the lab manufactures its devices (first start), every Hikvision device gets its own key,
+a certificate from the vendor's device CA and the vendor's reset-signing trust bundle
+(:mod:`camvault.device.model.vendor_trust`). The vendor material comes from ``[lab] vendor_keys`` (the output
+of ``camvault support keys export-factory``; an encrypted CA key is opened with
+``CAMVAULT_FACTORY_PASSPHRASE``), or else from a throwaway vendor the lab makes in ``<state>/vendor`` and
+announces in the log and the manifest, so that ``camvault support --keys <state>/vendor`` can answer its
+devices. The device key is saved sealed with the device state; the certificate and trust bundle beside the
+identity.
 """
 
 from __future__ import annotations
@@ -12,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -31,11 +41,25 @@ from camvault.device.lab.scenario import DeviceSpec, LabSettings, Scenario
 from camvault.device.model import ChannelProtocol, DeviceModel, Kind, ResetMode, make_identity
 from camvault.device.model.identity import identity_from_dict, identity_to_dict
 from camvault.device.model.lockout import LockSettings
+from camvault.device.model.vendor_trust import (
+    FactoryMaterial,
+    load_factory_material,
+    manufacture,
+    open_throwaway_vendor,
+    restore_vendor_trust,
+)
 from camvault.device.store import LabStore, StoredDevice
 from camvault.device.web.tls import device_tls_context
 from camvault.errors import ConfigurationError, DeviceRefusal
 
-__all__ = ["RESET_HOLD_SECONDS", "FrontEndFactory", "Lab", "LabDevice"]
+__all__ = [
+    "FACTORY_PASSPHRASE_ENV",
+    "RESET_HOLD_SECONDS",
+    "VENDOR_DIR",
+    "FrontEndFactory",
+    "Lab",
+    "LabDevice",
+]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +70,12 @@ SAVE_INTERVAL = 0.5
 HTTPS_PORT = 8443
 """The HTTPS port of every device in ``addresses`` mode (each device has its own address)."""
 LAB_FACTS = "lab"
+VENDOR_DIR = "vendor"
+"""The throwaway vendor's directory under the lab's state directory."""
+FACTORY_PASSPHRASE_ENV = "CAMVAULT_FACTORY_PASSPHRASE"  # noqa: S105 - the name of a variable, not a secret
+"""Where the passphrase of an encrypted exported CA key comes from (as ``camvault support`` writes it)."""
+VENDOR_TRUST = "vendor_trust"
+"""The key of a device's vendor-support public record in its stored identity."""
 
 FrontEndFactory = Callable[["LabDevice"], Handler]
 
@@ -140,6 +170,8 @@ class Lab:
         frontend: builds each device's HTTP front end.
         clock: the lab's clock.
         settings: overrides the scenario's lab settings.
+        vendor_passphrase: opens an encrypted CA key in ``settings.vendor_keys``; read from
+            ``CAMVAULT_FACTORY_PASSPHRASE`` when not given.
     """
 
     def __init__(
@@ -150,6 +182,7 @@ class Lab:
         frontend: FrontEndFactory,
         clock: Clock | None = None,
         settings: LabSettings | None = None,
+        vendor_passphrase: str | None = None,
     ) -> None:
         self.state_dir = state_dir
         self.scenario = scenario
@@ -162,6 +195,7 @@ class Lab:
         self._rng = secrets.SystemRandom()
         self.discovery: DiscoveryResponders | None = None
         self.started = False
+        self._vendor_passphrase = vendor_passphrase
 
     # ------------------------------------------------------------------ life cycle
 
@@ -243,10 +277,7 @@ class Lab:
             return
         self.store.save(
             StoredDevice(
-                device.label,
-                identity_to_dict(device.model.identity),
-                device.spec_record(),
-                device.model.to_snapshot(),
+                device.label, _identity_record(device.model), device.spec_record(), device.model.to_snapshot()
             )
             for device in changed
         )
@@ -265,9 +296,12 @@ class Lab:
 
     def _manufacture(self, scenario: Scenario) -> bool:
         rng = Random(self.settings.seed)
+        material = self._vendor_material() if scenario.devices else None
         for index, spec in enumerate(scenario.devices):
             address, port = self._address_for(index)
             model = self._build_model(spec, rng)
+            if material is not None and spec.vendor == "Hikvision":
+                model.vendor_support.trust = manufacture(material, model.identity)
             device = LabDevice(
                 spec.label, model, address, port, spec.recorded_password, spec.channels, lab=self
             )
@@ -305,6 +339,30 @@ class Lab:
             model.settings.onvif_enabled = spec.onvif_enabled
         return model
 
+    def _vendor_material(self) -> FactoryMaterial:
+        """-- vendor: the factory's device CA and trust bundle, given or the lab's own throwaway one."""
+        given = self.settings.vendor_keys
+        if given is not None:
+            passphrase = self._vendor_passphrase or os.environ.get(FACTORY_PASSPHRASE_ENV) or None
+            return load_factory_material(given, passphrase=passphrase)
+        material = open_throwaway_vendor(self.state_dir / VENDOR_DIR, now=self.clock.now())
+        log.warning(
+            "no vendor keys given ([lab] vendor_keys): devices are made with the lab's throwaway vendor in %s "
+            "(unencrypted test keys); answer their reset requests with `camvault support --keys %s ...`",
+            material.directory,
+            material.directory,
+        )
+        return material
+
+    def vendor_keys(self) -> dict[str, Any] | None:
+        """-- vendor: where the vendor keys of this lab's devices are, for the manifest and the CLI."""
+        if self.settings.vendor_keys is not None:
+            return {"directory": str(self.settings.vendor_keys), "throwaway": False}
+        throwaway = self.state_dir / VENDOR_DIR
+        if throwaway.is_dir():
+            return {"directory": str(throwaway), "throwaway": True}
+        return None
+
     def _load(self, stored: Iterable[StoredDevice]) -> None:
         for row in stored:
             identity = identity_from_dict(row.identity)
@@ -312,6 +370,9 @@ class Lab:
             state = dict(row.state)
             facts = state.pop(LAB_FACTS, {})
             model.restore_snapshot(state)
+            model.vendor_support.trust = restore_vendor_trust(
+                row.identity.get(VENDOR_TRUST), state.get("vendor_support"), serial=identity.serial
+            )
             spec = row.spec
             device = LabDevice(
                 row.label,
@@ -497,8 +558,12 @@ class Lab:
         self.device(label).faults = plan
 
     def manifest(self) -> dict[str, Any]:
-        """Every device as its label and the network show it (no credentials)."""
-        return {"devices": [device.describe() for device in self.devices.values()]}
+        """Every device as its label and the network show it (no credentials), and where the vendor keys are."""
+        vendor = self.vendor_keys()
+        return {
+            **({"vendor_keys": vendor} if vendor is not None else {}),
+            "devices": [device.describe() for device in self.devices.values()],
+        }
 
     def installer_records(self) -> dict[str, Any]:
         """What the installer recorded at set-up, kept apart from the manifest (lab passwords)."""
@@ -514,6 +579,15 @@ class Lab:
                 for device in self.devices.values()
             ],
         }
+
+
+def _identity_record(model: DeviceModel) -> dict[str, Any]:
+    """-- vendor: the stored identity: the public facts, and the public half of the vendor trust."""
+    record: dict[str, Any] = dict(identity_to_dict(model.identity))
+    trust = model.vendor_support.trust
+    if trust is not None:
+        record[VENDOR_TRUST] = trust.public_record()
+    return record
 
 
 def _http_date(model: DeviceModel) -> str:

@@ -130,6 +130,9 @@ class LabSettings:
             or test-namespace interface); the devices themselves stay on loopback.
         https: also serve every device over HTTPS with its own self-signed certificate (on a free port in
             ``ports`` mode, on :data:`~camvault.device.lab.lab.HTTPS_PORT` in ``addresses`` mode).
+        vendor_keys: the vendor's factory material for manufacturing (the output of ``camvault support keys
+            export-factory``; a relative path is taken from the working directory). ``None``: the lab makes
+            a throwaway vendor under its state directory (:mod:`~camvault.device.model.vendor_trust`).
     """
 
     seed: int = 1
@@ -144,6 +147,7 @@ class LabSettings:
     wsd_port: int = 3702
     discovery_interfaces: tuple[str, ...] = ()
     https: bool = False
+    vendor_keys: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +275,7 @@ def _settings(table: Mapping[str, Any], source: str, seed: int | None) -> LabSet
         wsd_port=_get(table, "wsd_port", int, where, defaults.wsd_port),
         discovery_interfaces=_interfaces(table.get("discovery_interfaces", []), where),
         https=_get(table, "https", bool, where, defaults.https),
+        vendor_keys=_optional_path(_get(table, "vendor_keys", str, where, None), where, "vendor_keys"),
     )
     if settings.addressing not in {"ports", "addresses"}:
         raise ConfigurationError(f"{where}: addressing must be 'ports' or 'addresses'")
@@ -284,6 +289,14 @@ def _settings(table: Mapping[str, Any], source: str, seed: int | None) -> LabSet
     if settings.boot_seconds < 0 or settings.nvr_check_seconds <= 0 or settings.nvr_retry_seconds <= 0:
         raise ConfigurationError(f"{where}: times must be positive")
     return settings
+
+
+def _optional_path(value: str | None, where: str, key: str) -> Path | None:
+    if value is None:
+        return None
+    if not value.strip() or "\x00" in value:
+        raise ConfigurationError(f"{where}: '{key}' must be a directory path")
+    return Path(value)
 
 
 def _interfaces(value: Any, where: str) -> tuple[str, ...]:

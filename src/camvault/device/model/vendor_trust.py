@@ -121,7 +121,8 @@ def restore_vendor_trust(
 
     Args:
         public: the public record kept beside the identity, or ``None`` for a device made before this feature.
-        private: the private record from the sealed state, or ``None``.
+        private: a mapping with the private record's ``device_key`` (the sealed state's vendor-support
+            snapshot is one); ``None``, or a ``None`` key, when the device has none.
         serial: the device's serial number, for messages.
 
     Returns:
@@ -131,12 +132,13 @@ def restore_vendor_trust(
         ConfigurationError: one record without the other, a damaged record, or a key that is not the one its
             certificate certifies.
     """
-    if public is None and private is None:
+    key_text = None if private is None else private.get("device_key")
+    if public is None and key_text is None:
         return None
-    if public is None or private is None:
+    if public is None or key_text is None:
         raise ConfigurationError(f"the stored vendor identity of {serial} is incomplete")
     try:
-        raw = base64.b64decode(str(private["device_key"]).encode("ascii"), validate=True)
+        raw = base64.b64decode(str(key_text).encode("ascii"), validate=True)
         device_key = Ed25519PrivateKey.from_private_bytes(raw)
         certificate = resetcode.certificate_from_pem(str(public["certificate"]))
         trust = resetcode.decode_trust_bundle(str(public["trust_bundle"]))
