@@ -95,7 +95,7 @@ GSOAP_CAMERA_PROBE_MATCHES = b"""<?xml version="1.0" encoding="UTF-8"?>
     </wsdd:ProbeMatches>
 </SOAP-ENV:Body>
 </SOAP-ENV:Envelope>
-"""  # noqa: E501
+"""
 
 # onvif.md §2: the Probe onveef sends (MessageID placeholder filled).
 ONVEEF_PROBE = b"""<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"

@@ -7,12 +7,14 @@ reason and exit non-zero; no traceback.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import typer
 from rich.console import Console
@@ -23,6 +25,19 @@ from rich.text import Text
 from camvault.cli import aio
 from camvault.cli.vault import DbOption, KeyFileOption, _interactive_prompt
 from camvault.errors import CamvaultError, ConfigurationError
+from camvault.fleet.audit import (
+    FleetObservation,
+    Severity,
+    audit,
+    default_catalogue,
+    exit_code,
+    load_catalogue,
+    render_console,
+    render_html,
+    render_json,
+)
+from camvault.fleet.collect import collect
+from camvault.fleet.discovery import DiscoveredDevice, Probing, discover_sadp, discover_wsd
 from camvault.fleet.drivers import LoginResult
 from camvault.fleet.inventory import DeviceRecord, parse_leases
 from camvault.fleet.rotation import selection as selection_rules
@@ -659,3 +674,181 @@ def policy(
             _out().print(Text(f"{name}: rotate passwords older than {days} days"))
         if not policies:
             _out().print(Text("no rotation policy; set one with: camvault fleet policy GROUP --max-age DAYS"))
+
+
+# ---------------------------------------------------------------------------------------------- audit
+
+
+@fleet_app.command("audit")
+def audit_fleet(
+    selection: SelectionArgument = None,
+    as_json: JsonOption = False,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write a self-contained HTML report here.")
+    ] = None,
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 when a finding is at least this severe (critical, high, medium, low, info).",
+        ),
+    ] = None,
+    details: Annotated[
+        bool, typer.Option("--details", help="Show every finding's evidence and fix.")
+    ] = False,
+    catalogue_file: Annotated[
+        Path | None,
+        typer.Option("--catalogue", help="A firmware-advisory catalogue (default: the shipped one)."),
+    ] = None,
+    concurrency: ConcurrencyOption = 32,
+    timeout: TimeoutOption = 60.0,
+    db: DbOption = None,
+    key_file: KeyFileOption = None,
+) -> None:
+    """Audit password and firmware hygiene: findings with severity, evidence and the fix (see docs/audit.md)."""
+    with _expected_failures(), Store.open(db) as store:
+        threshold = Severity.parse(fail_on) if fail_on else None
+        catalogue = load_catalogue(read_bounded(catalogue_file)) if catalogue_file else default_catalogue()
+        vault = _unlock(store, key_file)
+        session = FleetSession(store, vault, concurrency=concurrency)
+        with store.transaction(readonly=True) as conn:
+            devices = session.inventory().select(conn, selection or [])
+
+        async def run() -> FleetObservation:
+            try:
+                with ProgressHooks("auditing", enabled=not as_json) as hooks:
+                    return await collect(
+                        session,
+                        devices,
+                        runner=Runner(concurrency=concurrency, timeout=timeout, hooks=[hooks]),
+                    )
+            finally:
+                await session.aclose()
+
+        observation = aio.run(run())
+        report = audit(observation, catalogue=catalogue, now=session.clock.now())
+        if as_json:
+            typer.echo(render_json(report), nl=False)
+        else:
+            _out().print(render_console(report, details=details))
+        if html is not None:
+            html.write_text(render_html(report), encoding="utf-8")
+            _err().print(Text(f"HTML report written to {html}"))
+        if threshold is not None:
+            code = exit_code(report, threshold)
+            if code:
+                raise typer.Exit(code=code)
+
+
+# ---------------------------------------------------------------------------------------------- discovery
+
+
+@fleet_app.command("discover")
+def discover(
+    target: Annotated[
+        list[str] | None,
+        typer.Option("--target", help="Probe this address by unicast (repeatable); default 127.0.0.1."),
+    ] = None,
+    multicast: Annotated[
+        bool, typer.Option("--multicast", help="Also probe the LAN multicast group (239.255.255.250).")
+    ] = False,
+    broadcast: Annotated[bool, typer.Option("--broadcast", help="Also probe by broadcast (SADP).")] = False,
+    interface: Annotated[str | None, typer.Option("--interface", help="Local address to send from.")] = None,
+    sadp: Annotated[bool, typer.Option("--sadp/--no-sadp", help="Search with SADP (Hikvision).")] = True,
+    wsd: Annotated[bool, typer.Option("--wsd/--no-wsd", help="Search with WS-Discovery (ONVIF).")] = True,
+    sadp_port: Annotated[int, typer.Option("--sadp-port", min=1, max=65535, help="SADP port.")] = 37020,
+    wsd_port: Annotated[int, typer.Option("--wsd-port", min=1, max=65535, help="WS-Discovery port.")] = 3702,
+    seconds: Annotated[float, typer.Option("--seconds", min=0.1, max=30, help="How long to listen.")] = 2.0,
+    add: Annotated[bool, typer.Option("--add/--no-add", help="Add what is found to the inventory.")] = True,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Find Hikvision (SADP) and ONVIF (WS-Discovery) devices, and add them to the inventory."""
+    with _expected_failures(), Store.open(db) as store:
+        probing = Probing(
+            targets=tuple(target or ["127.0.0.1"]),
+            multicast=multicast,
+            broadcast=broadcast,
+            interface=interface,
+            timeout=seconds,
+        )
+
+        async def run() -> list[DiscoveredDevice]:
+            searches = []
+            if sadp:
+                searches.append(discover_sadp(probing, port=sadp_port))
+            if wsd:
+                searches.append(discover_wsd(probing, port=wsd_port))
+            found = await asyncio.gather(*searches)
+            return [device for batch in found for device in batch]
+
+        found = aio.run(run())
+        merged = _merge_discoveries(found)
+        added = 0
+        if add:
+            session = FleetSession(store, None)
+            with store.transaction() as conn:
+                inventory = session.inventory()
+                for record in merged:
+                    _, created = inventory.upsert(conn, record)
+                    added += int(created)
+        rows = [
+            _device_row(record) | {"activated": activated}
+            for record, activated in zip(merged, _activation(found, merged), strict=True)
+        ]
+        if as_json:
+            typer.echo(json.dumps(rows, indent=2))
+        else:
+            table = Table("label", "vendor", "model", "serial", "address", "firmware", "activated")
+            for row in rows:
+                table.add_row(
+                    *(
+                        Text(str(row[key] if row[key] is not None else ""))
+                        for key in ("label", "vendor", "model", "serial", "address", "firmware", "activated")
+                    )
+                )
+            _out().print(table)
+        _err().print(
+            Text(
+                f"found {len(merged)} devices; {added} new in the inventory"
+                if add
+                else f"found {len(merged)} devices"
+            )
+        )
+
+
+def _merge_discoveries(found: list[DiscoveredDevice]) -> list[DeviceRecord]:
+    """One inventory record per device seen by SADP and/or WS-Discovery (SADP wins: it knows more)."""
+    by_key: dict[str, DeviceRecord] = {}
+    for device in sorted(found, key=lambda d: d.protocol.value != "sadp"):
+        key = device.mac or device.serial or f"{device.address}:{device.http_port}"
+        if key in by_key:
+            continue
+        vendor = "hikvision" if device.protocol.value == "sadp" else "onvif"
+        port = device.http_port or _xaddr_port(device.xaddrs) or 80
+        label = device.name or device.serial or f"{device.address}:{port}"
+        by_key[key] = DeviceRecord.new(
+            label[:128],
+            vendor,
+            device.address,
+            port=port,
+            model=device.model,
+            serial=device.serial,
+            mac=device.mac,
+            firmware=device.firmware,
+            source="sadp" if vendor == "hikvision" else "wsd",
+        )
+    return list(by_key.values())
+
+
+def _xaddr_port(xaddrs: tuple[str, ...]) -> int | None:
+    for xaddr in xaddrs:
+        port = urlsplit(xaddr).port
+        if port:
+            return port
+    return None
+
+
+def _activation(found: list[DiscoveredDevice], merged: list[DeviceRecord]) -> list[bool | None]:
+    by_mac = {device.mac: device.activated for device in found if device.mac}
+    return [by_mac.get(record.mac) if record.mac else None for record in merged]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -90,22 +91,16 @@ def _scenario(path: Path | None, devices: int | None, seed: int | None) -> Scena
 
 
 def _settings(scenario: Scenario | None, addressing: str | None, base_port: int | None) -> LabSettings | None:
+    """The scenario's lab settings with the command-line overrides applied (every other setting kept)."""
     if scenario is None and addressing is None and base_port is None:
         return None
     base = scenario.settings if scenario else LabSettings()
-    values: dict[str, Any] = {
-        "seed": base.seed,
-        "addressing": addressing or base.addressing,
-        "base_port": base.base_port if base_port is None else base_port,
-        "address_prefix": base.address_prefix,
-        "http_port": base.http_port,
-        "boot_seconds": base.boot_seconds,
-        "nvr_check_seconds": base.nvr_check_seconds,
-        "nvr_retry_seconds": base.nvr_retry_seconds,
-    }
-    if values["addressing"] not in {"ports", "addresses"}:
+    chosen = addressing or base.addressing
+    if chosen not in {"ports", "addresses"}:
         raise ConfigurationError("--addressing must be 'ports' or 'addresses'")
-    return LabSettings(**values)
+    return dataclasses.replace(
+        base, addressing=chosen, base_port=base.base_port if base_port is None else base_port
+    )
 
 
 def show_lab(running: RunningLab, *, limit: int = 40) -> None:

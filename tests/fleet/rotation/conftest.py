@@ -2,5 +2,4 @@
 
 from __future__ import annotations
 
-from tests.device.lab.conftest import make_lab  # noqa: F401 - re-exported fixture
 from tests.fleet.vault.conftest import clock, vault  # noqa: F401 - re-exported fixtures

@@ -209,8 +209,19 @@ class Inventory:
             values.update(added_at=self.now, updated_at=self.now)
             conn.execute(insert(device).values(**values))
             return self.get(conn, record.id), True
+        label = existing.label
+        automatic = {existing.serial, f"{existing.host}:{existing.port}", existing.host}
+        if (
+            record.source in {"csv", "manual"}
+            and existing.label in automatic
+            and record.label not in automatic
+        ):
+            taken = conn.execute(select(device.c.id).where(device.c.label == record.label)).first()
+            if taken is None:
+                label = record.label  # the owner's name replaces the one discovery made up
         merged = replace(
             existing,
+            label=label,
             host=record.host,
             port=record.port,
             scheme=record.scheme,
