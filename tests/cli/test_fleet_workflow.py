@@ -180,3 +180,30 @@ def test_discover_import_check_audit_activate_rotate(
     assert recorder["power"] == "on"
     dry = fleet(db, "rotate", "--dry-run")
     assert dry.exit_code == 0 and "rotate 4 device(s)" in dry.output
+
+
+def test_scan_finds_what_multicast_cannot(lab: tuple[Path, dict[str, object]], tmp_path: Path) -> None:
+    state, ports = lab
+    db = f"sqlite:///{tmp_path / 'fleet.sqlite'}"
+    addresses = sorted(str(device["address"]) for device in lab_state(state).values())
+    found = fleet(
+        db,
+        "discover",
+        "--no-sadp",
+        "--no-wsd",
+        "--scan",
+        f"{addresses[0]}-{addresses[-1]}",
+        "--ports",
+        f"{ports['port']},9",
+        "--json",
+    )
+    assert found.exit_code == 0, found.output
+    rows = json.loads(found.stdout)
+    assert (
+        len(rows) == 4
+        and {row["vendor"] for row in rows} == {"hikvision"}
+        and {row["source"] for row in rows} == {"scan"}
+    )
+    assert sorted(str(row["activated"]) for row in rows) == ["False", "True", "True", "True"]
+    too_big = fleet(db, "discover", "--no-sadp", "--no-wsd", "--scan", "10.0.0.0/8")
+    assert too_big.exit_code == 1 and "at most" in too_big.output

@@ -46,6 +46,7 @@ from camvault.fleet.rotation.engine import RotateOptions, RotationEngine, Rotati
 from camvault.fleet.rotation.journal import policies as rotation_policies
 from camvault.fleet.rotation.journal import set_policy
 from camvault.fleet.runner import Outcome, Runner, RunResult
+from camvault.fleet.scan import ScanHit, parse_targets, scan
 from camvault.fleet.session import FleetSession
 from camvault.fleet.store import Store
 from camvault.fleet.vault import Vault, import_csv_rows, parse_credentials_csv, read_bounded, read_passphrase
@@ -759,6 +760,15 @@ def discover(
     sadp_port: Annotated[int, typer.Option("--sadp-port", min=1, max=65535, help="SADP port.")] = 37020,
     wsd_port: Annotated[int, typer.Option("--wsd-port", min=1, max=65535, help="WS-Discovery port.")] = 3702,
     seconds: Annotated[float, typer.Option("--seconds", min=0.1, max=30, help="How long to listen.")] = 2.0,
+    scan_ranges: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--scan", help="Also scan these addresses, networks or ranges (e.g. 192.168.1.0/24, repeatable)."
+        ),
+    ] = None,
+    scan_ports: Annotated[
+        str, typer.Option("--ports", help="Ports to scan, comma-separated.")
+    ] = "80,8080,443",
     add: Annotated[bool, typer.Option("--add/--no-add", help="Add what is found to the inventory.")] = True,
     as_json: JsonOption = False,
     db: DbOption = None,
@@ -773,17 +783,28 @@ def discover(
             timeout=seconds,
         )
 
-        async def run() -> list[DiscoveredDevice]:
+        addresses = parse_targets(scan_ranges or [])
+        ports = _ports(scan_ports) if addresses else []
+
+        async def run() -> tuple[list[DiscoveredDevice], list[ScanHit]]:
             searches = []
             if sadp:
                 searches.append(discover_sadp(probing, port=sadp_port))
             if wsd:
                 searches.append(discover_wsd(probing, port=wsd_port))
             found = await asyncio.gather(*searches)
-            return [device for batch in found for device in batch]
+            hits = await scan(addresses, ports) if addresses else []
+            return [device for batch in found for device in batch], hits
 
-        found = aio.run(run())
+        found, hits = aio.run(run())
         merged = _merge_discoveries(found)
+        seen = {(record.host, record.port) for record in merged}
+        merged += [
+            DeviceRecord.new(f"{hit.host}:{hit.port}", hit.vendor, hit.host, port=hit.port, source="scan")
+            for hit in hits
+            if (hit.host, hit.port) not in seen
+        ]
+        found_activation = {(hit.host, hit.port): hit.activated for hit in hits}
         added = 0
         if add:
             session = FleetSession(store, None)
@@ -793,7 +814,12 @@ def discover(
                     _, created = inventory.upsert(conn, record)
                     added += int(created)
         rows = [
-            _device_row(record) | {"activated": activated}
+            _device_row(record)
+            | {
+                "activated": activated
+                if activated is not None
+                else found_activation.get((record.host, record.port))
+            }
             for record, activated in zip(merged, _activation(found, merged), strict=True)
         ]
         if as_json:
@@ -839,6 +865,16 @@ def _merge_discoveries(found: list[DiscoveredDevice]) -> list[DeviceRecord]:
             source="sadp" if vendor == "hikvision" else "wsd",
         )
     return list(by_key.values())
+
+
+def _ports(text: str) -> list[int]:
+    try:
+        ports = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise ConfigurationError("--ports is a comma-separated list of port numbers") from None
+    if not ports or len(ports) > 16:
+        raise ConfigurationError("--ports names 1 to 16 ports")
+    return ports
 
 
 def _xaddr_port(xaddrs: tuple[str, ...]) -> int | None:
