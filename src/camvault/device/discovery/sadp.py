@@ -34,11 +34,11 @@ payloads (§16 gap 7); ours:
   ``activate``'s password under the exchanged ``R`` (§13.5); ``Code`` is the typed code without separators
   (125 symbols fit the 128-byte field). ``success``: the password is set (and, if the code says so, an NVR's
   channel passwords; its agent uses them from its next scheduled check). ``denied``: a credential problem
-  (no key exchange, a field that does not decrypt, a code that was checked and failed, a locked-out
-  requester); ``failure``: a refusal that tested nothing (no pending request, a malformed code or a typo,
-  a password the policy refuses, a device without the method). A field ``<Reason>`` [ours] names the
-  reason in the words of the model (``bad_signature``, ``expired``, ``riskPassword``...). Checked failures
-  and fields that do not decrypt count in the requester's illegal-login lock.
+  (no key exchange, a field that does not decrypt, a code that was checked and failed); ``failure``: a
+  refusal that tested nothing (no pending request, a malformed code or a typo, a password the policy
+  refuses, a device without the method). A field ``<Reason>`` [ours] names the reason in the words of the
+  model (``bad_signature``, ``expired``, ``riskPassword``...). Checked failures and fields that do not
+  decrypt count in the requester's illegal-login lock.
 * On firmware exposed to the legacy security code (before V5.3.0, §14.2), ``reset`` takes ``Code`` in clear
   (that firmware predates ``exchangecode``) and, when it is the serial-plus-date code, sets the admin
   password back to ``12345``; ``Password`` is ignored, as the SADP tool's method-1 dialog has no password

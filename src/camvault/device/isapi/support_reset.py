@@ -38,9 +38,9 @@ the reason of :mod:`camvault.device.model.vendor_support` so that a client can s
 
 * ``200 OK``: the password is set; every session ended, the lock cleared;
 * ``401 badAuthorization`` with ``lockStatus``/``retryTimes``/``resLockTime``: a code that was checked and
-  failed (``bad_signature``, ``unknown_key``, ``replayed``, ``expired``), a locked-out caller (``locked``),
-  or an encrypted field that does not decrypt (``undecryptable``); all count against the caller's lock
-  except the locked case, which restarts it;
+  failed (``bad_signature``, ``unknown_key``, ``replayed``, ``expired``) or an encrypted field that does not
+  decrypt (``undecryptable``); each counts against the caller's lock (and restarts it while locked). A
+  valid code is accepted even from a locked-out address (see :mod:`camvault.device.model.vendor_support`);
 * ``400 badParameters``: a code that is not a code (``malformed``) or has a typo (``checksum``); not counted;
 * ``403 invalidOperation``: no request is pending (``no_pending_request``): export one first; not counted;
 * the policy refusals of a new password (``riskPassword``, ``badParameters``), checked first, not counted.

@@ -10,8 +10,8 @@ This is the device's half of the channel in ``docs/threat-model.md`` (the vendor
    **one** pending request: a new export replaces it, and a reboot forgets it ("Rebooting the device ...
    invalidates the code", NVR manual, §12.3; "the device must remain powered on", SADP how-tos).
 2. **Import** (:func:`reset_with_code`): the owner brings the vendor's code (the typed string or the code
-   file) and a new admin password. The device checks, in this order: the caller's address is not locked
-   out; the new password passes the policy (a refused password tests no secret and costs no attempt); then
+   file) and a new admin password. The device checks that the new password passes the policy (a refused
+   password tests no secret and costs no attempt), then
    :func:`~camvault.protocols.resetcode.verify_reset_code` over its *own* serial and pending nonce, its
    trusted reset keys (current and next), the codes it already used, and its own clock. Then it sets the
    password, keeps every other setting and user, ends every session, clears the illegal-login lock,
@@ -22,9 +22,14 @@ This is the device's half of the channel in ``docs/threat-model.md`` (the vendor
 
    A refusal changes nothing but the lock. Codes that were *checked* and failed (``unknown_key``,
    ``bad_signature``, ``replayed``, ``expired``) count as failed logins of the caller's address in the
-   illegal-login lock, like a wrong password; input that tests nothing (``malformed``, ``checksum`` (a
-   typo: the CRC is public), ``no_pending_request``) does not. Our choice, as for GUID files whose format
-   errors do not count either.
+   illegal-login lock, like a wrong password, and one made while the address is locked restarts its lock
+   time; input that tests nothing (``malformed``, ``checksum`` (a typo: the CRC is public),
+   ``no_pending_request``) does not count, as GUID files whose format is wrong do not.
+
+   Unlike a login, a *valid* code is accepted from a locked-out address (our choice): the lock exists to
+   slow the guessing of secrets a person chose, and nobody can guess a 512-bit vendor signature, while the
+   owner who tripped the lock by guessing passwords is the very person this channel serves; a refusal
+   there would only restart the lock at each try. The reset then clears the lock.
 3. **Legacy security code** (:func:`reset_with_legacy_code`), for old-firmware scenarios only: firmware
    before V5.3.0 (:attr:`Firmware.legacy_security_code <camvault.device.model.identity.Firmware>`) accepts
    the serial-plus-date code of §14.2 and sets the admin password back to ``12345`` (§14.1 method 1). No
@@ -86,7 +91,7 @@ MAX_USED_CODE_IDS = 64
 CHECKED_REASONS: Final = frozenset(
     {"locked", "unknown_key", "bad_signature", "replayed", "expired", "bad_code"}
 )
-"""Refusals that tested a secret (or met a lock): they answer like a wrong password, with the lock state."""
+"""Refusals that tested a secret (or met the lock): they answer like a wrong password, with the lock state."""
 
 LOG_REQUEST_EXPORTED = "resetRequestExported"
 LOG_SUPPORT_RESET = "passwordResetBySupportCode"
@@ -274,14 +279,13 @@ def export_request(
 def reset_with_code(model: DeviceModel, code: str | bytes, new_password: str, *, source: str) -> CodeVerdict:
     """Set a new admin password with a vendor-support code (typed ``str`` or code-file ``bytes``).
 
+    A valid code is accepted even from a locked-out ``source`` (see the module docstring).
+
     Raises:
         DeviceRefusal: ``notActivated``, ``notSupport``, or ``riskPassword`` / ``badParameters`` for a new
             password the policy refuses (checked before the code, so it costs no attempt).
     """
     trust = _require_support(model)
-    locked = _refuse_if_locked(model, source)
-    if locked is not None:
-        return locked
     check_device_password(new_password, ADMIN_NAME)
     state = model.vendor_support
     try:
