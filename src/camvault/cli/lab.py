@@ -56,12 +56,21 @@ def run(
     base_port: Annotated[
         int | None, typer.Option("--base-port", help="First port in 'ports' mode (default: any free).")
     ] = None,
+    vendor_keys: Annotated[
+        Path | None,
+        typer.Option(
+            "--vendor-keys",
+            help="Factory material from 'camvault support keys export-factory' for new devices (default: "
+            "[lab] vendor_keys, else a throwaway vendor in the state directory); an encrypted CA key is "
+            "opened with CAMVAULT_FACTORY_PASSPHRASE.",
+        ),
+    ] = None,
 ) -> None:
     """Run a lab until Ctrl-C; state survives a restart with the same --state."""
     state_dir = state or default_state_dir()
     try:
         chosen = _scenario(scenario, devices, seed)
-        settings = _settings(chosen, addressing, base_port)
+        settings = _settings(chosen, addressing, base_port, vendor_keys)
     except CamvaultError as exc:
         raise _fail(str(exc)) from None
     manifest_path = manifest or state_dir / "manifest.json"
@@ -90,16 +99,21 @@ def _scenario(path: Path | None, devices: int | None, seed: int | None) -> Scena
     return None
 
 
-def _settings(scenario: Scenario | None, addressing: str | None, base_port: int | None) -> LabSettings | None:
+def _settings(
+    scenario: Scenario | None, addressing: str | None, base_port: int | None, vendor_keys: Path | None = None
+) -> LabSettings | None:
     """The scenario's lab settings with the command-line overrides applied (every other setting kept)."""
-    if scenario is None and addressing is None and base_port is None:
+    if scenario is None and addressing is None and base_port is None and vendor_keys is None:
         return None
     base = scenario.settings if scenario else LabSettings()
     chosen = addressing or base.addressing
     if chosen not in {"ports", "addresses"}:
         raise ConfigurationError("--addressing must be 'ports' or 'addresses'")
     return dataclasses.replace(
-        base, addressing=chosen, base_port=base.base_port if base_port is None else base_port
+        base,
+        addressing=chosen,
+        base_port=base.base_port if base_port is None else base_port,
+        vendor_keys=vendor_keys or base.vendor_keys,
     )
 
 
@@ -124,6 +138,7 @@ def show_lab(running: RunningLab, *, limit: int = 40) -> None:
         console.print(f"manifest:           {running.manifest_path}")
         console.print(f"installer's records: {credentials_path(running.manifest_path)} (mode 0600)")
     console.print(f"control API:        {running.control.url} (token in {state_dir / 'control.json'})")
+    _show_vendor_keys(running)
     console.print("\nTry, from another terminal:")
     url = devices[0]["url"] if devices else "http://127.0.0.1:PORT/"
     console.print(f"  curl -s {url}SDK/activateStatus")
@@ -134,6 +149,22 @@ def show_lab(running: RunningLab, *, limit: int = 40) -> None:
     console.print(f"  camvault lab clock {first} --skew 3600 --state {state_dir}")
     console.print(f"  camvault lab fault {first} --latency 0.2 --error-rate 0.1 --state {state_dir}")
     console.print("Press Ctrl-C to stop the lab (its state is saved).")
+
+
+def _show_vendor_keys(running: RunningLab) -> None:
+    """Say where the vendor keys of the lab's devices are, and how support answers them."""
+    vendor = running.lab.vendor_keys()
+    if vendor is None:
+        return
+    if not vendor["throwaway"]:
+        console.print(f"vendor keys:        devices made from the factory material in {vendor['directory']}")
+        return
+    console.print(
+        f"vendor keys:        {vendor['directory']} (the lab's throwaway vendor: unencrypted test keys)"
+    )
+    console.print(
+        f"  support answers a reset request: camvault support --keys {vendor['directory']} case receive FILE"
+    )
 
 
 def _control(state: Path | None, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
