@@ -15,7 +15,9 @@ Pages:
 * ``security.asp``: lock settings, security questions, GUID export, online users (Administrator level).
 * ``maintenance.asp``: device information, time, reboot, restore, default, configuration file
   (Administrator level).
-* ``pwdReset.asp``: forgot password: security questions, GUID file, and where vendor support goes.
+* ``pwdReset.asp``: forgot password: security questions, GUID file, vendor support (export a reset
+  request, enter the code: :mod:`camvault.device.isapi.support_reset`), or on old firmware the legacy
+  security code's instructions and warning, and the reset button.
 
 Every response carries a strict Content-Security-Policy (scripts and styles from the device only, no
 inline script), ``X-Frame-Options: DENY``, ``nosniff``, ``no-referrer`` and ``no-store``; a page that
@@ -38,6 +40,7 @@ from camvault.device.model import Account, DeviceModel, UserLevel
 from camvault.device.model import recovery as rec
 from camvault.device.web.csrf import CsrfGuard
 from camvault.passwords import HIKVISION_DEVICE
+from camvault.protocols.resetcode import DEFAULT_REQUEST_VALIDITY
 
 __all__ = ["PAGE_PREFIX", "SECURITY_HEADERS", "WebPages"]
 
@@ -177,6 +180,7 @@ class WebPages:
             questions=[(qid, rec.QUESTIONS[qid]) for qid in state.question_ids],
             answer_max=rec.ANSWER_MAX_LENGTH,
             serial=self.model.identity.serial,
+            request_hours=round(DEFAULT_REQUEST_VALIDITY.total_seconds() / 3600),
             rules=_rules(),
         )
 

@@ -602,6 +602,55 @@
       done("guid-reset-message");
     });
 
+    // Vendor support: export a signed request (a file, no password needed), then enter the vendor's code.
+    const CODE_PROBLEMS = {
+      bad_signature: "This code does not answer this device's latest request: it is for another device or an older request, or it was changed",
+      unknown_key: "This code is signed by a key this device does not trust (its firmware may need an update)",
+      replayed: "This code has already been used",
+      expired: "This code has expired by the device's clock: export a new request",
+      undecryptable: "The device could not read the request",
+      malformed: "That is not a reset code or a code file",
+      checksum: "The code has a typo: check it character by character",
+      no_pending_request: "No reset request is waiting for a code (the device restarted, or none was exported): export a new one and ask support again",
+    };
+
+    function describeCode(result) {
+      const problem = CODE_PROBLEMS[field(result.doc, "MErrDevSelfEx")];
+      if (!problem) return describe(result);
+      if (result.status !== 401) return problem + ".";
+      if (isLocked(field(result.doc, "lockStatus"))) {
+        return problem + ". After too many failed attempts this computer cannot log in for " + minutes(field(result.doc, "resLockTime")) + ".";
+      }
+      return problem + ". " + attempts(field(result.doc, "retryTimes")) + " left before the device locks this computer out.";
+    }
+
+    onSubmit("support-export-form", async () => {
+      show("support-export-message", "");
+      const result = await isapi("POST", "/ISAPI/Security/passwordReset/request");
+      if (result.status !== 200 || !result.blob) return show("support-export-message", describe(result));
+      const match = /filename="([^"]+)"/.exec(result.headers.get("Content-Disposition") || "");
+      download(new Uint8Array(await result.blob.arrayBuffer()), match ? match[1] : "ResetRequest.txt");
+      show("support-export-message", "The reset request is exported. Send it to support; any request exported before no longer works.", true);
+    });
+
+    onSubmit("support-code-form", async () => {
+      const typed = $("support-code").value.trim();
+      const data = await readFile($("support-code-file"));
+      if (!typed && !data) return show("support-code-message", "Enter the reset code, or choose the code file.");
+      if (typed && data) return show("support-code-message", "Enter the code or choose the file, not both.");
+      if (data && data.length > 4096) return show("support-code-message", "That file is too large to be a code file.");
+      const password = $("support-password").value;
+      const problem = newPasswordProblem(password, $("support-confirm").value, "admin");
+      if (problem) return show("support-code-message", problem);
+      const result = await recoveryRequest("PUT", "/ISAPI/Security/passwordReset/code", (seal) =>
+        "<PasswordResetCode>" + (data ? el("resetCodeFile", seal(C.toBase64(data))) : el("resetCode", seal(typed))) +
+        el("password", seal(password)) + "</PasswordResetCode>",
+      );
+      if (!result.ok) return show("support-code-message", describeCode(result));
+      $("support-code").value = "";
+      done("support-code-message");
+    });
+
     function done(messageId) {
       document.querySelectorAll("input[type=password]").forEach((input) => (input.value = ""));
       show(messageId, "The new admin password is set. Log in with it.", true);
