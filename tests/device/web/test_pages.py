@@ -167,7 +167,7 @@ async def test_reset_page_lists_methods_and_the_configured_questions(
     page = (await browser.open("pwdReset.asp")).text
     for qid in ANSWERS:
         assert rec.QUESTIONS[qid].replace("'", "&#39;") in page
-    assert 'id="guid-reset-form"' in page and 'id="support-placeholder"' in page
+    assert 'id="guid-reset-form"' in page and 'id="support-code-form"' in page
     assert 'id="method-reset-button"' in page
 
 
