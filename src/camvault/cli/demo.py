@@ -1,46 +1,295 @@
-"""``camvault demo``: what ``make run`` shows a newcomer."""
+"""``camvault demo``: what ``make run`` shows a newcomer, the whole product on a lab of emulated devices.
+
+The demo composes the two sides the way they meet in real life, over the network: a lab of emulated
+cameras, an NVR and an ONVIF camera plays the site; the fleet tool then does what an installer would:
+
+1. discover the devices (SADP and WS-Discovery),
+2. import the passwords the installer recorded (some wrong on purpose) into a fresh encrypted vault,
+3. audit password and firmware hygiene,
+4. activate the factory-fresh camera with its own strong password,
+5. rotate every device it can to a unique strong password (canary first, progress bar, NVR channels
+   updated as each camera changes),
+6. audit again, and show that the NVR still records every camera it recorded before.
+
+Everything lives under ``var/demo``: the lab's state, the fleet database and vault, the vault passphrase
+(a random one, mode 0600: this is a demo), and the HTML reports.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
+import secrets
+import socket
 import tomllib
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 
 from camvault.cli import aio
-from camvault.cli.lab import console, show_lab
-from camvault.device.lab.runner import RunningLab, run_lab
+from camvault.cli.fleet import ProgressHooks, _merge_discoveries
+from camvault.cli.lab import show_lab
+from camvault.device.lab.runner import RunningLab, credentials_path, start_lab
 from camvault.device.lab.scenario import parse_scenario
 from camvault.errors import CamvaultError
+from camvault.fleet.audit import AuditReport, audit, default_catalogue, render_console, render_html
+from camvault.fleet.collect import collect
+from camvault.fleet.discovery import Probing, discover_sadp, discover_wsd
+from camvault.fleet.inventory import DeviceRecord
+from camvault.fleet.rotation.engine import RotateOptions, RotationEngine, RotationReport
+from camvault.fleet.runner import Runner
+from camvault.fleet.session import FleetSession
+from camvault.fleet.store import Store
+from camvault.fleet.vault import Vault
 
 DEMO_STATE = Path("var/demo")
+console = Console(highlight=False)
 
 
 def demo(
-    state: Annotated[Path, typer.Option("--state", help="Where the demo lab keeps its state.")] = DEMO_STATE,
-    fresh: bool = typer.Option(
-        True, "--fresh/--keep", help="Start from the scenario again (default) or keep state."
-    ),
+    state: Annotated[Path, typer.Option("--state", help="Where the demo keeps everything.")] = DEMO_STATE,
+    keep_running: Annotated[
+        bool, typer.Option("--keep-running", help="Keep the lab running afterwards, until Ctrl-C.")
+    ] = False,
+    lab_only: Annotated[
+        bool, typer.Option("--lab-only", help="Only start the demo lab (no fleet steps).")
+    ] = False,
 ) -> None:
-    """Start the demo lab: cameras, an NVR recording them, an inactive camera, one with the legacy default."""
+    """Discover, audit, activate and rotate a lab of emulated cameras and an NVR, then audit again."""
     text = resources.files("camvault.device.lab.scenarios").joinpath("demo.toml").read_text(encoding="utf-8")
     try:
         scenario = parse_scenario(tomllib.loads(text), source="demo.toml")
+        scenario = replace(
+            scenario,
+            settings=replace(
+                scenario.settings,
+                sadp_port=_udp_port_or_free(scenario.settings.sadp_port),
+                wsd_port=_udp_port_or_free(scenario.settings.wsd_port),
+            ),
+        )
+        _fresh(state)
+        aio.run(_run(state, scenario, keep_running=keep_running or lab_only, lab_only=lab_only))
     except CamvaultError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(code=1) from None
-    if fresh and state.exists():
-        for leftover in ("lab.sqlite", "lab.sqlite-wal", "lab.sqlite-shm"):
-            (state / leftover).unlink(missing_ok=True)
 
-    async def ready(running: RunningLab) -> None:
-        console.rule("[bold]camvault demo lab[/bold]")
-        show_lab(running)
 
+def _udp_port_or_free(port: int) -> int:
+    """The real discovery port when it is free here, else any free port (the demo probes whichever it gets).
+
+    Another lab or a vendor tool on this machine may hold 37020/3702; the demo must not then discover
+    that lab's devices as its own.
+    """
+    for candidate in (port, 0):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            bound: int = probe.getsockname()[1]
+            return bound
+    raise CamvaultError("no free UDP port on 127.0.0.1 for the demo's discovery responders")
+
+
+def _fresh(state: Path) -> None:
+    for leftover in (
+        "lab/lab.sqlite",
+        "lab/lab.sqlite-wal",
+        "lab/lab.sqlite-shm",
+        "fleet.sqlite",
+        "fleet.sqlite-wal",
+        "fleet.sqlite-shm",
+    ):
+        (state / leftover).unlink(missing_ok=True)
+
+
+async def _run(state: Path, scenario: object, *, keep_running: bool, lab_only: bool) -> None:
+    running = await start_lab(state / "lab", scenario=scenario, manifest_path=state / "lab" / "manifest.json")  # type: ignore[arg-type]
     try:
-        aio.run(run_lab(state, scenario=scenario, manifest_path=state / "manifest.json", on_ready=ready))
-    except CamvaultError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(code=1) from None
+        console.rule("[bold]the site: a lab of emulated devices[/bold]")
+        show_lab(running, stop_hint=lab_only)
+        if not lab_only:
+            await _fleet(state, running)
+        if keep_running:
+            console.print("\nThe lab keeps running; press Ctrl-C to stop it.")
+            await asyncio.Event().wait()
+    finally:
+        await running.stop()
+
+
+async def _fleet(state: Path, running: RunningLab) -> None:
+    passphrase = secrets.token_urlsafe(18)
+    _write_private(state / "vault.passphrase", passphrase)
+    store = Store.open(f"sqlite:///{state / 'fleet.sqlite'}")
+    vault = Vault.initialize(store, passphrase)
+    session = FleetSession(store, vault, concurrency=16)
+    try:
+        console.rule("[bold]1. discover[/bold]")
+        records = await _discover(session, running)
+        console.rule("[bold]2. import what the installer recorded[/bold]")
+        _import_records(session, running, records)
+        console.rule("[bold]3. audit[/bold]")
+        before = await _audit(session, "auditing")
+        console.print(render_console(before))
+        (state / "audit-before.html").write_text(render_html(before), encoding="utf-8")
+        console.rule("[bold]4. activate factory-fresh devices[/bold]")
+        await _activate(session)
+        console.rule("[bold]5. rotate every password[/bold]")
+        report = await _rotate(session)
+        console.rule("[bold]6. audit again[/bold]")
+        after = await _audit(session, "auditing again")
+        console.print(render_console(after))
+        (state / "audit-after.html").write_text(render_html(after), encoding="utf-8")
+        await _recording(session)
+        _closing(state, before, after, report)
+    finally:
+        await session.aclose()
+        store.close()
+
+
+async def _discover(session: FleetSession, running: RunningLab) -> list[DeviceRecord]:
+    probing = Probing(targets=("127.0.0.1",), timeout=1.5)
+    settings = running.lab.settings
+    sadp, wsd = await asyncio.gather(
+        discover_sadp(probing, port=settings.sadp_port), discover_wsd(probing, port=settings.wsd_port)
+    )
+    merged = _merge_discoveries([*sadp, *wsd])
+    with session.store.transaction() as conn:
+        inventory = session.inventory()
+        records = [inventory.upsert(conn, record)[0] for record in merged]
+    console.print(
+        f"SADP found {len(sadp)} Hikvision devices, WS-Discovery {len(wsd)} ONVIF devices: {len(records)} in all"
+    )
+    return records
+
+
+def _import_records(session: FleetSession, running: RunningLab, records: list[DeviceRecord]) -> None:
+    """Attach the installer's recorded passwords, matched by serial number (what is on the label)."""
+    manifest_path = running.manifest_path
+    assert manifest_path is not None
+    recorded = json.loads(credentials_path(manifest_path).read_text(encoding="utf-8"))["devices"]
+    by_serial = {record.serial: record for record in records if record.serial}
+    by_label_serial = {item["serial"]: item for item in recorded}
+    labels = {device["serial"]: device["label"] for device in running.lab.manifest()["devices"]}
+    stored = 0
+    assert session.vault is not None
+    with session.store.transaction() as conn:
+        inventory = session.inventory()
+        for serial, item in by_label_serial.items():
+            record = by_serial.get(serial) or _onvif_match(records, running, serial)
+            if record is None:
+                continue
+            inventory.update(conn, replace(record, label=labels.get(serial, record.label)))
+            if item["password"]:
+                ref = f"cred:{record.id}"
+                session.vault.put(
+                    conn, ref, item["password"], username=item["username"], note="installer's record"
+                )
+                inventory.attach_credential(conn, record.id, ref, item["username"])
+                stored += 1
+    console.print(
+        f"{stored} recorded passwords are now in the vault (encrypted); the rest were never written down"
+    )
+
+
+def _onvif_match(records: list[DeviceRecord], running: RunningLab, serial: str) -> DeviceRecord | None:
+    """ONVIF discovery has no serial number: match the ONVIF device by the address the label shows."""
+    device = next((d for d in running.lab.manifest()["devices"] if d["serial"] == serial), None)
+    if device is None:
+        return None
+    return next((r for r in records if r.host == device["address"] and r.port == device["http_port"]), None)
+
+
+async def _audit(session: FleetSession, description: str) -> AuditReport:
+    with session.store.transaction(readonly=True) as conn:
+        devices = session.inventory().all(conn)
+    with ProgressHooks(description, enabled=True) as hooks:
+        observation = await collect(
+            session, devices, runner=Runner(concurrency=16, timeout=30, hooks=[hooks])
+        )
+    return audit(observation, catalogue=default_catalogue(), now=session.clock.now())
+
+
+async def _activate(session: FleetSession) -> None:
+    with session.store.transaction(readonly=True) as conn:
+        devices = session.inventory().all(conn)
+    probes = await Runner(concurrency=16, timeout=10).run(devices, lambda r: session.driver(r).probe())
+    inactive = [
+        o.device for o in probes.outcomes if o.ok and o.value is not None and o.value.activated is False
+    ]
+    if not inactive:
+        console.print("no factory-fresh device")
+        return
+    engine = RotationEngine(session, RotateOptions(canary=0, concurrency=8))
+    report = await engine.run(inactive, activate=True)
+    for rotation in report.rotations():
+        console.print(Text(f"{rotation.device}: activated with its own password ({rotation.state.value})"))
+
+
+async def _rotate(session: FleetSession) -> RotationReport:
+    with session.store.transaction(readonly=True) as conn:
+        devices = [record for record in session.inventory().all(conn) if record.credential_ref]
+    engine = RotationEngine(session, RotateOptions(canary=1, concurrency=8))
+    with ProgressHooks("rotating", enabled=True) as hooks:
+        report = await engine.run(devices, hooks=[hooks])
+    table = Table("device", "result", "NVR channels", "detail")
+    for rotation in report.rotations():
+        style = "green" if rotation.rotated else "yellow"
+        channels = ", ".join(state for _, state in rotation.dependents)
+        table.add_row(
+            Text(rotation.device), Text(rotation.state.value, style=style), channels, Text(rotation.reason)
+        )
+    for outcome in report.result.outcomes if report.result else []:
+        if outcome.value is None:
+            table.add_row(
+                Text(outcome.device.label), Text("not rotated", style="red"), "", Text(outcome.reason)
+            )
+    console.print(table)
+    return report
+
+
+async def _recording(session: FleetSession) -> None:
+    with session.store.transaction(readonly=True) as conn:
+        nvrs = [record for record in session.inventory().all(conn) if record.kind == "nvr"]
+    for nvr in nvrs:
+        credential = session.credential(nvr)
+        if credential is None:
+            continue
+        channels = await session.driver(nvr).channels(credential)
+        online = sum(1 for channel in channels if channel.online)
+        console.print(Text(f"{nvr.label}: {online} of {len(channels)} channels online and recording"))
+
+
+def _closing(state: Path, before: AuditReport, after: AuditReport, report: RotationReport) -> None:
+    rotated = sum(1 for rotation in report.rotations() if rotation.rotated)
+    console.rule("[bold]done[/bold]")
+    console.print(
+        f"fleet score {before.score} -> {after.score}; {rotated} devices rotated to unique strong passwords"
+    )
+    console.print(f"reports: {state / 'audit-before.html'}  {state / 'audit-after.html'}")
+    console.print(
+        f"the vault: {state / 'fleet.sqlite'} (passphrase in {state / 'vault.passphrase'}, a demo shortcut)"
+    )
+    console.print("\nLook around (the vault passphrase comes from the environment):")
+    console.print(f"  export CAMVAULT_DB=sqlite:///{state / 'fleet.sqlite'}")
+    console.print(f"  export CAMVAULT_PASSPHRASE=$(cat {state / 'vault.passphrase'})")
+    console.print("  camvault fleet list")
+    console.print("  camvault vault history cred:...   # every password a device ever had, none lost")
+    console.print(
+        f"  camvault lab run --state {state / 'lab'}   # the same devices again, with their new passwords"
+    )
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text + "\n")

@@ -117,7 +117,7 @@ def _settings(
     )
 
 
-def show_lab(running: RunningLab, *, limit: int = 40) -> None:
+def show_lab(running: RunningLab, *, limit: int = 40, stop_hint: bool = True) -> None:
     """Print what a newcomer can do with a running lab."""
     manifest = running.manifest()
     devices = manifest["devices"]
@@ -148,7 +148,8 @@ def show_lab(running: RunningLab, *, limit: int = 40) -> None:
     console.print(f"  camvault lab power-cycle {first} --state {state_dir}")
     console.print(f"  camvault lab clock {first} --skew 3600 --state {state_dir}")
     console.print(f"  camvault lab fault {first} --latency 0.2 --error-rate 0.1 --state {state_dir}")
-    console.print("Press Ctrl-C to stop the lab (its state is saved).")
+    if stop_hint:
+        console.print("Press Ctrl-C to stop the lab (its state is saved).")
 
 
 def _show_vendor_keys(running: RunningLab) -> None:
