@@ -17,6 +17,9 @@ from camvault.fleet.drivers.models import (
     LockPolicy,
     LoginResult,
     Probe,
+    RecordingSegment,
+    RecoveryMethods,
+    SecurityQuestion,
 )
 
 __all__ = [
@@ -33,6 +36,9 @@ __all__ = [
     "LockPolicy",
     "LoginResult",
     "Probe",
+    "RecordingSegment",
+    "RecoveryMethods",
+    "SecurityQuestion",
     "driver_for",
     "register_driver",
     "registered_vendors",

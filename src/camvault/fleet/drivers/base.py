@@ -36,6 +36,8 @@ from camvault.fleet.drivers.models import (
     LockPolicy,
     LoginResult,
     Probe,
+    RecordingSegment,
+    RecoveryMethods,
 )
 
 __all__ = ["DeviceDriver", "driver_for", "register_driver", "registered_vendors"]
@@ -210,6 +212,93 @@ class DeviceDriver(ABC):
             UnsupportedOperation, and the errors of :meth:`set_password`.
         """
         raise self._unsupported("reboot")
+
+    async def add_channel(
+        self,
+        credential: Credential,
+        channel_id: int,
+        camera: Endpoint,
+        username: str,
+        password: str,
+        *,
+        protocol: str = "HIKVISION",
+    ) -> None:
+        """Add (or replace) an NVR IP channel recording ``camera`` with the given camera credential.
+
+        Raises:
+            UnsupportedOperation, and the errors of :meth:`set_password`.
+        """
+        raise self._unsupported("add NVR channels")
+
+    async def recordings(self, credential: Credential, *, limit: int = 1000) -> list[RecordingSegment]:
+        """The recorded clips on the device, oldest first, at most ``limit``.
+
+        Raises:
+            UnsupportedOperation, and the errors of :meth:`facts`.
+        """
+        raise self._unsupported("list recordings")
+
+    async def download_recording(
+        self, credential: Credential, segment: RecordingSegment, *, max_bytes: int
+    ) -> bytes:
+        """One clip's bytes (refused with ``DeviceProtocolError`` beyond ``max_bytes``).
+
+        Raises:
+            UnsupportedOperation, and the errors of :meth:`facts`.
+        """
+        raise self._unsupported("download recordings")
+
+    # ------------------------------------------------------------------ recovery, without a login
+
+    async def recovery_methods(self) -> RecoveryMethods:
+        """Which reset methods the device offers now, without credentials (spends no attempt).
+
+        Raises:
+            UnsupportedOperation, DeviceNotActivated, DeviceUnreachable, DeviceTimeout, DeviceProtocolError.
+        """
+        raise self._unsupported("reset a password without a login")
+
+    async def reset_with_answers(self, answers: dict[int, str], new_password: str) -> None:
+        """Set a new administrator password by answering the security questions.
+
+        Wrong answers count against the device's lock like a wrong password, so this spends one attempt
+        through the budget before sending (the answers are fingerprinted like a password).
+
+        Raises:
+            AuthenticationFailed: the answers are wrong (with what the device says about its lock).
+            DeviceRefused: the device refused the new password (policy), or the method is not set up.
+            AttemptBudgetExhausted, DeviceLocked: refused before anything was sent.
+            UnsupportedOperation, DeviceUnreachable, DeviceTimeout, DeviceProtocolError, DeviceError.
+        """
+        raise self._unsupported("reset with security questions")
+
+    async def reset_with_guid(self, guid_file: bytes, new_password: str) -> None:
+        """Set a new administrator password with a GUID file exported earlier (the file is then spent).
+
+        Raises:
+            The errors of :meth:`reset_with_answers`.
+        """
+        raise self._unsupported("reset with a GUID file")
+
+    async def export_reset_request(self) -> bytes:
+        """Export a new signed reset request for the vendor (the previous one stops working).
+
+        The file holds no secret: it travels to the vendor's support with the model and serial number.
+
+        Raises:
+            UnsupportedOperation, DeviceRefused, DeviceUnreachable, DeviceTimeout, DeviceProtocolError.
+        """
+        raise self._unsupported("export a vendor-support reset request")
+
+    async def reset_with_code(self, code: str | bytes, new_password: str) -> None:
+        """Set a new administrator password with the vendor's one-time code (typed text, or the code file).
+
+        Raises:
+            AuthenticationFailed: the device checked the code and refused it (counted against the lock).
+            DeviceRefused: a malformed or mistyped code, no pending request, or a refused password.
+            The other errors of :meth:`reset_with_answers`.
+        """
+        raise self._unsupported("reset with a vendor-support code")
 
 
 _REGISTRY: dict[str, type[DeviceDriver]] = {}

@@ -22,6 +22,9 @@ __all__ = [
     "LockPolicy",
     "LoginResult",
     "Probe",
+    "RecordingSegment",
+    "RecoveryMethods",
+    "SecurityQuestion",
 ]
 
 
@@ -166,3 +169,57 @@ class Channel:
     protocol: str | None
     online: bool | None
     status: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityQuestion:
+    """One security question the device will ask before a reset.
+
+    Attributes:
+        id: the device's question number.
+        text: the question as the owner should read it (the driver's wording when the device only says
+            the number).
+    """
+
+    id: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecoveryMethods:
+    """The ways back into a device that need no login, as the device announces them.
+
+    Attributes:
+        security_questions: the questions configured on the device (empty: none set, or not supported).
+        guid_file: a GUID file exported earlier can reset the password.
+        vendor_support: the device exports a signed request that the vendor answers with a one-time code.
+        legacy_code: old firmware also accepts the vendor's serial-and-date code (a known weakness).
+        locked: the device reports that resets from this address are suspended now.
+        unlock_in_seconds: how long that lasts, when it says.
+    """
+
+    security_questions: tuple[SecurityQuestion, ...] = ()
+    guid_file: bool = False
+    vendor_support: bool = False
+    legacy_code: bool = False
+    locked: bool = False
+    unlock_in_seconds: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingSegment:
+    """One recorded clip a device can hand over.
+
+    Attributes:
+        track: the track (channel) it belongs to.
+        start: when it starts.
+        end: when it ends.
+        uri: the playback URI the device names it by (no credential in it).
+        size: its size in bytes, when the device says.
+    """
+
+    track: int
+    start: datetime
+    end: datetime
+    uri: str
+    size: int | None = None
