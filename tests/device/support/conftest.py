@@ -9,6 +9,7 @@ sides meet only through those files, the request file and the code.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -17,7 +18,7 @@ from random import Random
 import httpx
 import pytest
 
-from camvault.clock import ManualClock
+from camvault.clock import Clock, ManualClock
 from camvault.device.frontend import DeviceFrontEnd
 from camvault.device.host import NullHost
 from camvault.device.http.inprocess import InProcessTransport
@@ -41,7 +42,7 @@ class Vendor:
 
     key_dir: Path
     factory_dir: Path
-    clock: ManualClock
+    clock: Clock
     store: SupportStore
     service: SupportService
 
@@ -63,19 +64,28 @@ class Vendor:
         )
 
 
-@pytest.fixture
-def vendor(tmp_path: Path) -> Iterator[Vendor]:
-    clock = ManualClock(START)
-    key_dir = tmp_path / "vendor-keys"
-    init_keys(key_dir, passphrase=VENDOR_PASSPHRASE, now=START - timedelta(days=30))
-    factory_dir = tmp_path / "factory"
+@contextmanager
+def open_vendor(directory: Path, clock: Clock) -> Iterator[Vendor]:
+    """Keys made as ``camvault support keys init`` makes them, the factory export, and the service."""
+    key_dir = directory / "vendor-keys"
+    init_keys(key_dir, passphrase=VENDOR_PASSPHRASE, now=clock.now() - timedelta(days=30))
+    factory_dir = directory / "factory"
     export_factory_material(
         key_dir, factory_dir, passphrase=VENDOR_PASSPHRASE, export_passphrase=FACTORY_PASSPHRASE
     )
-    store = SupportStore.open(tmp_path / "support.sqlite")
-    service = SupportService(store, load_vendor_keys(key_dir, VENDOR_PASSPHRASE), clock=clock)
-    yield Vendor(key_dir, factory_dir, clock, store, service)
-    store.close()
+    store = SupportStore.open(directory / "support.sqlite")
+    try:
+        service = SupportService(store, load_vendor_keys(key_dir, VENDOR_PASSPHRASE), clock=clock)
+        yield Vendor(key_dir, factory_dir, clock, store, service)
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def vendor(tmp_path: Path) -> Iterator[Vendor]:
+    """A vendor on a manual clock that the devices built with :func:`made_device` share."""
+    with open_vendor(tmp_path, ManualClock(START)) as made:
+        yield made
 
 
 def made_device(
@@ -97,6 +107,7 @@ def made_device(
         manufactured=date(2020, 4, 14),
         rng=Random(seed),
     )
+    assert isinstance(vendor.clock, ManualClock)
     model = DeviceModel(identity, clock=vendor.clock, rng=Random(9))
     if activate and not model.activated:
         model.activate(STRONG)
