@@ -32,7 +32,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -221,6 +221,23 @@ class RotationEngine:
             self.journal.finish_run(conn, self.run_id, report.stopped or "finished", failed_devices=failed)
         return report
 
+    async def begin(self, purpose: str) -> list[DeviceRotation]:
+        """Open a run for work outside :meth:`run` (guided recovery): resume what is open, map NVR channels.
+
+        Returns:
+            what resuming settled.
+        """
+        with self.session.store.transaction() as conn:
+            self.run_id = self.journal.start_run(conn, {"purpose": purpose})
+        resumed = await self.resume()
+        await self._map_dependents()
+        return resumed
+
+    def end(self, outcome: str, *, failed_devices: Sequence[str] = ()) -> None:
+        """Close the run :meth:`begin` opened."""
+        with self.session.store.transaction() as conn:
+            self.journal.finish_run(conn, self.run_id, outcome, failed_devices=list(failed_devices))
+
     def _systematic(self, finished: list[Outcome[DeviceRotation]]) -> str | None:
         window = finished[-self.options.stop_after_failures :]
         if len(window) == self.options.stop_after_failures and not any(
@@ -312,6 +329,8 @@ class RotationEngine:
                     label=record.label,
                 )
                 self.session.inventory().attach_credential(conn, record.id, ref, username)
+                for nvr, channel in self._dependents.get(record.id, []):
+                    self.journal.add_dependent(conn, entry, NVR_CHANNEL, f"{nvr.id}/{channel}")
             entry = self._move(entry, State.APPLYING, record)
             try:
                 await driver.activate(new_password)
@@ -332,6 +351,64 @@ class RotationEngine:
                         if works
                         else await self.resolve(
                             record, entry, reason="activated, but the password is not accepted"
+                        )
+                    )
+            if entry.state in (State.CHANGED, State.PROMOTED):
+                entry = await self._finish(record, entry)
+            return await self._summary(record, entry)
+
+    async def reset_one(
+        self, record: DeviceRecord, apply: Callable[[str], Awaitable[None]], *, how: str
+    ) -> DeviceRotation:
+        """Set a new password through a reset that needs no old password (questions, GUID file, vendor code).
+
+        Journaled like any rotation (kind RECOVERY): the new unique password is staged in the vault before
+        ``apply(new_password)`` tells the device, verified, promoted, and handed to the NVR channels that
+        record the device. A refusal (wrong answers, spent GUID file, bad code) is definite: FAILED, nothing
+        changed. An ambiguous reply is resolved by trying the new password only: the old one is the one
+        nobody knows.
+
+        Raises:
+            CamvaultError: nothing was staged (no credential reference, or a rotation already open).
+        """
+        async with self._lock(record.id).exclusive():
+            driver = self.session.driver(record)
+            username = record.username or "admin"
+            ref = record.credential_ref or f"cred:{record.id}"
+            new_password = self._new_password(record)
+            with self.session.store.transaction() as conn:
+                entry = self.journal.stage(
+                    conn,
+                    run_id=self.run_id,
+                    device_id=record.id,
+                    username=username,
+                    credential_ref=ref,
+                    new_password=new_password,
+                    kind=RotationKind.RECOVERY,
+                    label=record.label,
+                )
+                self.session.inventory().attach_credential(conn, record.id, ref, username)
+                for nvr, channel in self._dependents.get(record.id, []):
+                    self.journal.add_dependent(conn, entry, NVR_CHANNEL, f"{nvr.id}/{channel}")
+            entry = self._move(entry, State.APPLYING, record)
+            try:
+                await apply(new_password)
+            except (DeviceRefused, AuthenticationFailed, AttemptBudgetExhausted, DeviceLocked) as refusal:
+                entry = self._abandon(entry, State.FAILED, record, f"{how} refused: {refusal.reason}")
+            except DeviceError as problem:
+                entry = await self.resolve(record, entry, reason=problem.reason)
+            else:
+                self.budget.forget_rejections(record.label)
+                try:
+                    works = (await driver.check_login(Credential(username, new_password))).ok
+                except DeviceError as problem:
+                    entry = await self.resolve(record, entry, reason=problem.reason)
+                else:
+                    entry = (
+                        self._move(entry, State.CHANGED, record, f"reset with {how}")
+                        if works
+                        else await self.resolve(
+                            record, entry, reason=f"{how} accepted, but the password is not"
                         )
                     )
             if entry.state in (State.CHANGED, State.PROMOTED):
@@ -428,9 +505,15 @@ class RotationEngine:
                 entry, record, f"{reason}; the device has not come back yet (next run resolves it)"
             )
         new, old = self._credentials(entry)
+        if entry.kind is RotationKind.RECOVERY:
+            old = None  # the password nobody knows: trying it again would only spend an attempt
         try:
             if (await driver.check_login(new)).ok:
                 return self._move(entry, State.CHANGED, record, f"{reason}; the new password works")
+            if entry.kind is RotationKind.RECOVERY:
+                return self._abandon(
+                    entry, State.ROLLED_BACK, record, f"{reason}; the reset did not take effect"
+                )
             if old is not None and (await driver.check_login(old)).ok:
                 return self._abandon(
                     entry, State.ROLLED_BACK, record, f"{reason}; the device kept its old password"

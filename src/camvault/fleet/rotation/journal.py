@@ -94,6 +94,8 @@ class RotationKind(StrEnum):
 
     PASSWORD = "password"  # noqa: S105 - a kind of rotation, not a password
     ACTIVATION = "activation"
+    RECOVERY = "recovery"
+    """A reset without the old password (security questions, GUID file, vendor code): nothing old to try."""
 
 
 class DependentState(StrEnum):

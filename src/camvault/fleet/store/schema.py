@@ -32,6 +32,12 @@ Rotation tables (see :mod:`camvault.fleet.rotation`):
 * ``rotation_policy``: the maximum password age of each group, for ``rotate --due``.
 * ``nvr_channel``: which NVR channel records which camera, as last read from the NVR, so that a camera's
   dependents are known even while its NVR cannot be asked.
+
+Recovery tables (see :mod:`camvault.fleet.recovery`):
+
+* ``config_backup``: configuration files exported from devices, as the device encrypted them with a secret
+  kept in the vault (``secret_ref``), with the vault version of the device password current at export
+  time (restoring the file brings that password back on Hikvision devices).
 """
 
 from __future__ import annotations
@@ -62,6 +68,7 @@ __all__ = [
     "NAMING_CONVENTION",
     "SECRET_STATES",
     "UtcDateTime",
+    "config_backup",
     "device",
     "metadata",
     "vault",
@@ -253,7 +260,7 @@ rotation = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     PrimaryKeyConstraint("id"),
     CheckConstraint(f"state IN ({_ROTATION_STATE_LIST})", name="state"),
-    CheckConstraint("kind IN ('password', 'activation')", name="kind"),
+    CheckConstraint("kind IN ('password', 'activation', 'recovery')", name="kind"),
     Index("ix_rotation_run_id", "run_id"),
     Index("ix_rotation_device_id", "device_id"),
     Index(
@@ -297,4 +304,22 @@ nvr_channel = Table(
     Column("observed_at", UtcDateTime, nullable=False),
     PrimaryKeyConstraint("nvr_id", "channel_id"),
     Index("ix_nvr_channel_camera_id", "camera_id"),
+)
+
+config_backup = Table(
+    "config_backup",
+    metadata,
+    Column("id", String(36), nullable=False),
+    Column("device_id", String(36), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("credential_ref", String(200), nullable=False),
+    Column("credential_version", Integer, nullable=False),
+    Column("secret_ref", String(200), nullable=False),
+    Column("model", String(64), nullable=False),
+    Column("firmware", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    PrimaryKeyConstraint("id"),
+    CheckConstraint("size >= 0", name="size"),
+    Index("ix_config_backup_device_id", "device_id"),
 )
