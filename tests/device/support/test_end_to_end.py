@@ -255,3 +255,10 @@ async def wait_for(condition: Any, seconds: float = 15.0) -> None:
             return
         await asyncio.sleep(0.05)
     raise AssertionError("the condition did not hold in time")
+
+
+async def test_a_lab_of_other_vendors_cameras_makes_no_vendor(make_lab: LabFactory, tmp_path: Path) -> None:  # noqa: F811
+    running: RunningLab = await make_lab([{"label": "gen", "kind": "onvif-camera"}], state=tmp_path / "lab")
+    assert running.lab.device("gen").model.vendor_support.trust is None
+    assert "vendor_keys" not in running.manifest()
+    assert not (tmp_path / "lab" / VENDOR_DIR).exists()

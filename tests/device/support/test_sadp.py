@@ -209,10 +209,12 @@ def test_devices_without_the_method_fail_both_commands(vendor: Vendor) -> None:
     keyless = made_device(vendor)
     keyless.vendor_support.trust = None
     inactive = made_device(vendor, activate=False)
-    for model in (keyless, inactive):
+    for model, why in ((keyless, "notSupport"), (inactive, "notActivated")):
         tool = Tool(model)
-        assert tool.send("getencryptstring").result is Result.FAILURE
-        assert tool.reset("X" * 125).result is Result.FAILURE
+        exported = tool.send("getencryptstring")
+        assert (exported.result, reason(exported)) == (Result.FAILURE, why)
+        refused = tool.reset("X" * 125)
+        assert (refused.result, reason(refused)) == (Result.FAILURE, why)
 
 
 def test_the_legacy_code_over_sadp_on_v5_2(vendor: Vendor) -> None:

@@ -280,7 +280,9 @@ def reset_password(context: SadpContext, command: SadpCommand) -> ActionResponse
     model = context.device.model
     if model.firmware.legacy_security_code:
         return _legacy_reset(context, command)
-    if not model.activated or not vs.support_available(model):
+    if not model.activated:
+        return context.respond(command, Result.FAILURE, reason="notActivated")
+    if not vs.support_available(model):
         return context.respond(command, Result.FAILURE, reason="notSupport")
     random_text = context.take_key()
     code_field, password_field = command.text("Code"), command.text("Password")

@@ -296,7 +296,8 @@ class Lab:
 
     def _manufacture(self, scenario: Scenario) -> bool:
         rng = Random(self.settings.seed)
-        material = self._vendor_material() if scenario.devices else None
+        hikvision = any(spec.vendor == "Hikvision" for spec in scenario.devices)
+        material = self._vendor_material() if hikvision else None
         for index, spec in enumerate(scenario.devices):
             address, port = self._address_for(index)
             model = self._build_model(spec, rng)
