@@ -67,6 +67,7 @@ from camvault.device.model.identity import Firmware
 from camvault.device.model.lockout import LockStatus
 from camvault.errors import DeviceRefusal, ProtocolError
 from camvault.protocols import xml
+from camvault.protocols.isapi.questions import QUESTIONS
 
 if TYPE_CHECKING:
     from camvault.device.model.device import DeviceModel
@@ -94,20 +95,6 @@ __all__ = [
     "reset_with_answers",
     "reset_with_guid_file",
 ]
-
-QUESTIONS: Mapping[int, str] = {
-    1: "Your father's name.",
-    2: "Your mother's name.",
-    3: "Your senior class teacher's name.",
-    4: "Your junior class teacher's name.",
-    5: "Your primary school teacher's name.",
-    6: "Your favourite childhood friend's name.",
-    7: "The name of your first pet.",
-    8: "The city where you were born.",
-    9: "The street you grew up on.",
-    10: "Your favourite book.",
-}
-"""The device's question table, id → text (ours: the notes found none, §16 gap 6)."""
 
 QUESTION_COUNT = 3
 """Questions the administrator must set (the manuals ask for three, §12.2; the web UI's ``iMaxQANum``)."""

@@ -34,6 +34,27 @@ research notes (``hikvision.md``) describe real devices:
   ``security=1`` on a channel ``PUT`` (only on ``channels/activate``, §7.4); a device that did not decrypt
   would store the ciphertext as the camera's password and stop recording [I].
 
+* **Adding an NVR channel**: ``PUT .../InputProxy/channels/<id>`` (create or replace: a retry after a lost
+  reply does no harm), falling back to ``POST .../channels`` with the id in the body on firmware that
+  answers the ``PUT`` with 404/405/``notSupport``. The camera's credential goes in plaintext, as above.
+* **Recordings**: ``POST /ISAPI/ContentMgmt/search`` (``CMSearchDescription``: every channel's main-stream
+  track, ``101`` for a device without channels), paged by ``searchResultPostion`` while the device answers
+  ``MORE``, at most ``limit`` segments and :data:`MAX_SEARCH_PAGES` pages. The notes give no time window, so
+  the search spans :data:`SEARCH_FROM` to :data:`SEARCH_UNTIL` (the 32-bit ``time_t`` horizon that embedded
+  firmware handles); a time without offset is read as UTC, as the captured devices write ``Z``. A playback
+  URI that carries user information (``rtsp://user:pass@``) is kept without it. Download: ``GET
+  /ISAPI/ContentMgmt/download`` with a ``downloadRequest`` body (the ISAPI guide's form), read as a stream
+  and abandoned once ``max_bytes`` is exceeded.
+* **Recovery without a login** (§12, §14.1; the client protocol is in
+  :mod:`camvault.fleet.drivers._recovery`): the methods from ``extern/capabilities``, the configured
+  questions from ``questionConfiguration`` and vendor support from a ``GET passwordReset/request`` (which
+  changes nothing and spends nothing); resets always sealed under the ``passwordReset/challenge`` key, each
+  spending one attempt of the budget first, exactly like a password. The legacy serial-and-date code (§14.2)
+  travels over SADP only, and ISAPI says nothing about it, so ``legacy_code`` is never reported from here.
+  The public reads carry no lock state, so ``locked`` reports what the device said on this driver's last
+  refusal (its login lock for our address, as the budget keeps it, or its recovery suspension). Recovery
+  requests of one driver are serialised: the device keeps one challenge per client address.
+
 Where the notes leave a value open: a missing ``isIrreversible`` is read as true and a missing
 ``keyIterateNum`` as 100 (the observed values, §4.5); a missing ``enabled`` in ``IllegalLoginLock`` as true
 (the factory default, §8); a user without ``userLevel`` as Administrator when it is id 1 and Viewer
@@ -42,24 +63,37 @@ otherwise; a MAC that is not six hex pairs (anonymised captures) as unknown.
 
 from __future__ import annotations
 
+import asyncio
+import ipaddress
+import math
 import re
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
-from typing import ClassVar
+from datetime import UTC, datetime, timedelta
+from typing import ClassVar, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
 from camvault.errors import (
     AuthenticationFailed,
     CryptoError,
+    DeviceError,
+    DeviceLocked,
+    DeviceNotActivated,
     DeviceProtocolError,
     DeviceRefused,
+    DeviceUnreachable,
     InvalidContent,
+    MessageTooLarge,
     ProtocolError,
     UnsupportedOperation,
 )
-from camvault.fleet.drivers._digest_session import DigestSession
-from camvault.fleet.drivers._isapi import IsapiClient, read_failure, response_status
+from camvault.fleet.drivers import _recovery
+from camvault.fleet.drivers._digest_session import DigestSession, Outcome
+from camvault.fleet.drivers._isapi import XML_CONTENT_TYPE, IsapiClient, read_failure, response_status
+from camvault.fleet.drivers._recovery import ResetReply, ResetVerdict, TransportKey
 from camvault.fleet.drivers._transport import Reply
 from camvault.fleet.drivers.base import DeviceDriver, register_driver
 from camvault.fleet.drivers.budget import AttemptBudget
@@ -74,7 +108,11 @@ from camvault.fleet.drivers.models import (
     LockPolicy,
     LoginResult,
     Probe,
+    RecordingSegment,
+    RecoveryMethods,
+    SecurityQuestion,
 )
+from camvault.protocols import resetcode
 from camvault.protocols.isapi import field_crypto
 from camvault.protocols.isapi.activation import ActivationClientKey, encrypt_password
 from camvault.protocols.isapi.documents import (
@@ -82,14 +120,22 @@ from camvault.protocols.isapi.documents import (
     ActivateStatus,
     ChallengeRequest,
     ChallengeResponse,
+    CMSearchDescription,
+    CMSearchResult,
     DeviceInfo,
+    DownloadRequest,
     IllegalLoginLock,
     InputProxyChannel,
     InputProxyChannelList,
     InputProxyChannelStatus,
     InputProxyChannelStatusList,
+    PlaybackUri,
+    SearchMatch,
+    SearchStatus,
     SecurityCap,
+    SourceInputPortDescriptor,
     Time,
+    TimeSpan,
     User,
     UserCheck,
     UserLevel,
@@ -114,6 +160,8 @@ CONFIGURATION_DATA = "/ISAPI/System/configurationData"
 CHANNELS = "/ISAPI/ContentMgmt/InputProxy/channels"
 CHANNEL_STATUS = "/ISAPI/ContentMgmt/InputProxy/channels/status"
 REBOOT = "/ISAPI/System/reboot"
+SEARCH = "/ISAPI/ContentMgmt/search"
+DOWNLOAD = "/ISAPI/ContentMgmt/download"
 
 ADMIN_ID = 1
 """The built-in administrator's id; it cannot be deleted (§4.2)."""
@@ -124,6 +172,23 @@ DEFAULT_KEY_ITERATIONS = 100
 MAX_CONFIGURATION_BYTES = 64 * 1024 * 1024
 """Largest configuration file accepted from a device."""
 
+SEARCH_PAGE_SIZE = 50
+"""Segments asked for per search page (the captured web client asks 50 to 100)."""
+
+MAX_SEARCH_PAGES = 100
+"""Most search pages fetched for one listing, whatever the device keeps answering."""
+
+SEARCH_FROM = datetime(2000, 1, 1, tzinfo=UTC)
+SEARCH_UNTIL = datetime(2037, 12, 31, 23, 59, 59, tzinfo=UTC)
+"""The search window: everything a device can have recorded (see the module docstring)."""
+
+RECORDING_METADATA = "//recordType.meta.std-cgi.com"
+"""The metadata descriptor the vendor web client searches recordings with."""
+
+_REFUSAL_ALLOWANCE = 16 * 1024
+"""Bytes read beyond a download's bound, so that a refusal (an XML status) can still be read as one."""
+
+_T = TypeVar("_T")
 _MAC = re.compile(r"[0-9a-f]{2}(?::[0-9a-f]{2}){5}")
 _NVR_TYPES = ("nvr", "dvr", "hvr", "xvr", "dvs")
 _LEVELS = {
@@ -182,6 +247,9 @@ class HikvisionDriver(DeviceDriver):
         self._isapi = IsapiClient(self._session)
         self._field_security: _FieldSecurity | None = None
         self._field_security_known = False
+        self._recovery_serial = asyncio.Lock()
+        self._recovery_key: ActivationClientKey | None = None
+        self._suspended_until: datetime | None = None
 
     def __repr__(self) -> str:
         return f"HikvisionDriver(name={self.name!r}, endpoint={str(self.endpoint)!r})"
@@ -503,7 +571,359 @@ class HikvisionDriver(DeviceDriver):
         await self._isapi.write("PUT", REBOOT, credential, what="the reboot")
         self._session.forget_challenge()
 
+    async def add_channel(
+        self,
+        credential: Credential,
+        channel_id: int,
+        camera: Endpoint,
+        username: str,
+        password: str,
+        *,
+        protocol: str = "HIKVISION",
+    ) -> None:
+        """Create or replace NVR IP channel ``channel_id`` recording ``camera`` (see the module docstring).
+
+        Raises:
+            DeviceRefused: a channel id outside 1-9999 (nothing sent), or the NVR refused (``badParameters``
+                for a protocol it does not know, ``lowPrivilege``).
+            UnsupportedOperation: the device has no IP channels (a camera).
+            and the errors of the contract.
+        """
+        if not 1 <= channel_id <= 9999:
+            raise DeviceRefused(self.name, "a channel id is a number from 1 to 9999; nothing was sent")
+        document = InputProxyChannel(
+            id=channel_id, source=_camera_source(camera, username, password, protocol)
+        )
+        what = f"channel {channel_id}"
+        try:
+            await self._isapi.write(
+                "PUT", f"{CHANNELS}/{channel_id}", credential, what=what, document=document
+            )
+        except UnsupportedOperation:
+            await self._isapi.write("POST", CHANNELS, credential, what=what, document=document)
+
+    async def recordings(self, credential: Credential, *, limit: int = 1000) -> list[RecordingSegment]:
+        """The recorded segments of every channel, oldest first, at most ``limit`` (module docstring).
+
+        Raises:
+            UnsupportedOperation: the device has no storage.
+            and the errors of :meth:`facts`.
+        """
+        if limit < 1:
+            return []
+        tracks = await self._recording_tracks(credential)
+        search_id = str(uuid.uuid4()).upper()
+        found: dict[str, RecordingSegment] = {}
+        position = 0
+        for _page in range(MAX_SEARCH_PAGES):
+            description = CMSearchDescription(
+                search_id=search_id,
+                track_ids=tracks,
+                time_spans=(TimeSpan(SEARCH_FROM, SEARCH_UNTIL),),
+                max_results=min(SEARCH_PAGE_SIZE, limit - len(found)),
+                search_result_position=position,
+                metadata_descriptors=(RECORDING_METADATA,),
+            )
+            result = await self._search(credential, description)
+            position += len(result.matches)
+            for match in result.matches:
+                segment = _segment(match)
+                found.setdefault(segment.uri, segment)
+            if result.status is not SearchStatus.MORE or not result.matches or len(found) >= limit:
+                break
+        return sorted(found.values(), key=lambda segment: (segment.start, segment.track))[:limit]
+
+    async def download_recording(
+        self, credential: Credential, segment: RecordingSegment, *, max_bytes: int
+    ) -> bytes:
+        """One segment's bytes, read as a stream and refused beyond ``max_bytes``.
+
+        Raises:
+            DeviceProtocolError: the clip is larger than ``max_bytes``, or the segment's URI is not an RTSP
+                playback URI (nothing sent).
+            DeviceRefused: the device knows no such recording.
+            and the errors of :meth:`facts`.
+        """
+        if max_bytes < 1:
+            raise ValueError("max_bytes must be positive")
+        try:
+            body = encode(DownloadRequest(playback_uri=segment.uri), namespace=None)
+        except InvalidContent:
+            raise DeviceProtocolError(self.name, "the segment's URI is not an RTSP playback URI") from None
+        outcome = await self._session.send(
+            "GET",
+            DOWNLOAD,
+            credential,
+            headers={"Content-Type": XML_CONTENT_TYPE},
+            body=body,
+            max_bytes=max_bytes + _REFUSAL_ALLOWANCE,
+        )
+        reply = self._accepted(outcome, credential, what="the recording")
+        if _is_xml(reply):
+            raise self._isapi.refusal(reply, what="the recording")
+        if len(reply.content) > max_bytes:
+            raise DeviceProtocolError(self.name, f"the recording is larger than {max_bytes} bytes")
+        return reply.content
+
+    # ------------------------------------------------------------------ recovery, without a login
+
+    async def recovery_methods(self) -> RecoveryMethods:
+        """Which reset methods the device offers now, from public reads only (module docstring).
+
+        Raises:
+            DeviceNotActivated, DeviceUnreachable, DeviceTimeout, DeviceProtocolError, DeviceError.
+        """
+        reply = await self._isapi.public("GET", _recovery.EXTERN_CAPABILITIES)
+        capabilities = self._public_read(reply, _recovery.read_capabilities, what="the reset capabilities")
+        questions: tuple[SecurityQuestion, ...] = ()
+        if capabilities is not None and capabilities.is_support_with_security_question:
+            reply = await self._isapi.public("GET", _recovery.QUESTION_CONFIGURATION)
+            questions = (
+                self._public_read(reply, _recovery.configured_questions, what="the security questions") or ()
+            )
+        reply = await self._isapi.public(
+            "GET", _recovery.RESET_REQUEST, max_bytes=resetcode.MAX_REQUEST_FILE_BYTES
+        )
+        locked_until = self._recovery_locked_until()
+        now = self.budget.clock.now()
+        return RecoveryMethods(
+            security_questions=questions,
+            guid_file=capabilities is not None and capabilities.is_support_with_guid_file_data is True,
+            vendor_support=_recovery.support_offered(reply.status, reply.content),
+            legacy_code=False,
+            locked=locked_until is not None,
+            unlock_in_seconds=(
+                math.ceil((locked_until - now).total_seconds()) if locked_until is not None else None
+            ),
+        )
+
+    async def reset_with_answers(self, answers: dict[int, str], new_password: str) -> None:
+        """Set a new admin password by answering the security questions (sealed, one attempt spent).
+
+        Raises:
+            AuthenticationFailed: the answers are wrong (``attempts_left`` as the device says), or this set
+                was already rejected (nothing sent).
+            DeviceRefused: the new password's policy, no questions set, answers that cannot be sent.
+            DeviceLocked: the lock is engaged for us, or recovery is suspended (``locked_until`` set).
+            AttemptBudgetExhausted, UnsupportedOperation, DeviceNotActivated, DeviceUnreachable,
+            DeviceTimeout, DeviceProtocolError, DeviceError.
+        """
+        self._checked(
+            lambda: _recovery.check_answers(answers), lambda: _recovery.check_new_password(new_password)
+        )
+        await self._reset(
+            _recovery.QUESTION_CERTIFICATION,
+            _recovery.answers_attempt(answers),
+            lambda key: _recovery.answers_body(key, answers, new_password),
+            what="the security answers",
+        )
+
+    async def reset_with_guid(self, guid_file: bytes, new_password: str) -> None:
+        """Set a new admin password with an exported GUID file (sealed, one attempt spent; the file is spent).
+
+        Raises:
+            The errors of :meth:`reset_with_answers` (``AuthenticationFailed``: not this device's current
+            file; ``DeviceRefused``: not a GUID file, or another device's).
+        """
+        self._checked(
+            lambda: _recovery.check_guid_file(guid_file), lambda: _recovery.check_new_password(new_password)
+        )
+        await self._reset(
+            _recovery.GUID_RESET,
+            _recovery.guid_attempt(guid_file),
+            lambda key: _recovery.guid_reset_body(key, guid_file, new_password),
+            what="the GUID file",
+        )
+
+    async def export_reset_request(self) -> bytes:
+        """Export a new signed reset request for the vendor (``POST passwordReset/request``).
+
+        Returns:
+            The request file, checked to be one (armored, at most ``resetcode.MAX_REQUEST_FILE_BYTES``).
+
+        Raises:
+            UnsupportedOperation: the device offers no vendor-support reset.
+            DeviceRefused, DeviceNotActivated, DeviceUnreachable, DeviceTimeout.
+            DeviceProtocolError: the reply is not a request file, or too large.
+        """
+        reply = await self._isapi.public(
+            "POST", _recovery.RESET_REQUEST, max_bytes=resetcode.MAX_REQUEST_FILE_BYTES
+        )
+        if not reply.ok or _is_xml(reply):
+            raise self._recovery_error(_recovery.read_reset_reply(reply.status, reply.content), "the export")
+        try:
+            return _recovery.read_request_file(reply.content)
+        except ProtocolError as exc:
+            raise DeviceProtocolError(
+                self.name, f"the exported reset request is not a request file: {exc}"
+            ) from None
+
+    async def reset_with_code(self, code: str | bytes, new_password: str) -> None:
+        """Set a new admin password with the vendor's code, typed (``str``) or its file (``bytes``).
+
+        Raises:
+            AuthenticationFailed: the device checked the code and refused it (the reason, e.g.
+                ``bad_signature``, in the message; counted against the lock).
+            DeviceRefused: a malformed or mistyped code (``checksum``), no pending request, or a refused
+                password, with the device's reason.
+            The other errors of :meth:`reset_with_answers`.
+        """
+        self._checked(lambda: _recovery.check_code(code), lambda: _recovery.check_new_password(new_password))
+        await self._reset(
+            _recovery.RESET_CODE,
+            _recovery.code_attempt(code),
+            lambda key: _recovery.code_body(key, code, new_password),
+            what="the reset code",
+        )
+
     # ------------------------------------------------------------------ helpers
+
+    def _accepted(self, outcome: Outcome, credential: Credential, *, what: str) -> Reply:
+        if outcome.failure is not None:
+            raise self._isapi.auth_error(outcome.failure, credential)
+        if not outcome.reply.ok:
+            raise self._isapi.refusal(outcome.reply, what=what)
+        return outcome.reply
+
+    async def _search(self, credential: Credential, description: CMSearchDescription) -> CMSearchResult:
+        outcome = await self._session.send(
+            "POST",
+            SEARCH,
+            credential,
+            headers={"Content-Type": XML_CONTENT_TYPE},
+            body=encode(description, namespace=None),
+        )
+        reply = self._accepted(outcome, credential, what="the recording search")
+        try:
+            return self._isapi.decode(reply.content, CMSearchResult, what="the recording search")
+        except DeviceProtocolError:
+            status = response_status(reply.content)
+            if status is not None and not status.is_success:
+                raise self._isapi.refusal(reply, what="the recording search") from None
+            raise
+
+    async def _recording_tracks(self, credential: Credential) -> tuple[int, ...]:
+        channels = await self.channels(credential)
+        return tuple(channel.id * 100 + 1 for channel in channels) or (101,)
+
+    def _checked(self, *checks: Callable[[], None]) -> None:
+        try:
+            for check in checks:
+                check()
+        except InvalidContent as exc:
+            raise DeviceRefused(self.name, f"{exc}; nothing was sent") from None
+
+    def _public_read(self, reply: Reply, read: Callable[[bytes], _T], *, what: str) -> _T | None:
+        """A public document, or ``None`` when the firmware lacks it; refusals and bad documents raise."""
+        if not reply.ok or _is_status(reply):
+            verdict = _recovery.read_reset_reply(reply.status, reply.content)
+            if verdict.verdict is ResetVerdict.UNSUPPORTED:
+                return None
+            raise self._recovery_error(verdict, what)
+        try:
+            return read(reply.content)
+        except ProtocolError as exc:
+            raise DeviceProtocolError(self.name, f"{what} is not a valid ISAPI document: {exc}") from None
+
+    async def _transport_key(self) -> TransportKey:
+        """Run ``passwordReset/challenge``: the one-request key of the reset that follows (§7.2)."""
+        if self._recovery_key is None:
+            self._recovery_key = ActivationClientKey.generate()
+        client_key = self._recovery_key
+        reply = await self._isapi.public(
+            "POST", _recovery.RESET_CHALLENGE, content=_recovery.challenge_request(client_key)
+        )
+        if not reply.ok:
+            raise self._recovery_error(
+                _recovery.read_reset_reply(reply.status, reply.content), "the challenge"
+            )
+        try:
+            return _recovery.read_challenge(client_key, reply.content, iv=field_crypto.new_iv())
+        except (ProtocolError, CryptoError):
+            raise DeviceProtocolError(
+                self.name, "the recovery challenge does not decrypt with our key"
+            ) from None
+
+    async def _reset(
+        self, path: str, attempt: str, build: Callable[[TransportKey], bytes], *, what: str
+    ) -> None:
+        """Spend one attempt, exchange the key, send the sealed request, and settle the outcome."""
+        source = self._session.source
+        async with self._recovery_serial:
+            try:
+                self.budget.spend(self.name, attempt, source)
+            except AuthenticationFailed:
+                raise AuthenticationFailed(
+                    self.name, f"the device already rejected {what}; not sending them again"
+                ) from None
+            key = await self._transport_key()
+            try:
+                body = build(key)
+            except (InvalidContent, MessageTooLarge):
+                raise DeviceRefused(
+                    self.name, f"{what} cannot be sealed for sending; nothing was sent"
+                ) from None
+            try:
+                reply = await self._isapi.public("PUT", path + key.query, content=body)
+            except DeviceUnreachable:
+                self.budget.record_unconfirmed(self.name, source)
+                raise
+            self._settle(_recovery.read_reset_reply(reply.status, reply.content), attempt, what=what)
+
+    def _settle(self, reply: ResetReply, attempt: str, *, what: str) -> None:
+        source = self._session.source
+        if reply.verdict is ResetVerdict.ACCEPTED:
+            self.budget.record_success(self.name, source)
+            self.budget.forget_rejections(self.name, source)
+            self._session.forget_challenge()
+            self._suspended_until = None
+            return
+        if reply.verdict is ResetVerdict.WRONG_SECRET:
+            self.budget.record_failure(self.name, attempt, attempts_left=reply.attempts_left, source=source)
+        elif reply.verdict is ResetVerdict.LOCKED:
+            self.budget.record_lock(self.name, unlock_in_seconds=reply.unlock_in_seconds, source=source)
+        elif reply.verdict is ResetVerdict.SUSPENDED:
+            seconds = reply.unlock_in_seconds or 30 * 60
+            self._suspended_until = self.budget.clock.now() + timedelta(seconds=seconds)
+        raise self._recovery_error(reply, what)
+
+    def _recovery_error(self, reply: ResetReply, what: str) -> DeviceError:
+        """The driver error for a recovery reply that is not a success."""
+        why = reply.explanation
+        match reply.verdict:
+            case ResetVerdict.WRONG_SECRET:
+                left = reply.attempts_left
+                tries = "" if left is None else f"; {left} attempts left before its lock"
+                return AuthenticationFailed(
+                    self.name, f"the device rejected {what} ({why}{tries})", attempts_left=left
+                )
+            case ResetVerdict.LOCKED:
+                state = self.budget.state(self.name, self._session.source)
+                return DeviceLocked(
+                    self.name, "the device's login lock is engaged", locked_until=state.locked_until
+                )
+            case ResetVerdict.SUSPENDED:
+                return DeviceLocked(
+                    self.name,
+                    "the device has suspended password recovery",
+                    locked_until=self._suspended_until,
+                )
+            case ResetVerdict.NOT_ACTIVATED:
+                return DeviceNotActivated(self.name, "the device is not activated yet")
+            case ResetVerdict.UNSUPPORTED:
+                return UnsupportedOperation(self.name, f"the device does not support {what} ({why})")
+            case ResetVerdict.REFUSED:
+                return DeviceRefused(self.name, f"the device refused {what} ({why})")
+            case ResetVerdict.FAILED:
+                return DeviceError(self.name, f"{what} failed on the device ({why})")
+            case _:
+                return DeviceProtocolError(self.name, f"the reply to {what} cannot be interpreted ({why})")
+
+    def _recovery_locked_until(self) -> datetime | None:
+        now = self.budget.clock.now()
+        candidates = (self.budget.state(self.name, self._session.source).locked_until, self._suspended_until)
+        live = [moment for moment in candidates if moment is not None and moment > now]
+        return max(live) if live else None
 
     async def _users(self, credential: Credential) -> UserList:
         return await self._isapi.get(USERS, UserList, credential, what="the user list")
@@ -635,4 +1055,63 @@ def _channel(channel: InputProxyChannel, status: InputProxyChannelStatus | None)
         protocol=source.proxy_protocol if source is not None else None,
         online=status.online if status is not None else None,
         status=status.chan_detect_result if status is not None else None,
+    )
+
+
+def _is_xml(reply: Reply) -> bool:
+    content_type: str = reply.headers.get("content-type", "")
+    return content_type.lower().startswith(("application/xml", "text/xml"))
+
+
+def _is_status(reply: Reply) -> bool:
+    status = response_status(reply.content) if _is_xml(reply) else None
+    return status is not None and not status.is_success
+
+
+def _camera_source(
+    camera: Endpoint, username: str, password: str, protocol: str
+) -> SourceInputPortDescriptor:
+    host = camera.host.strip("[]")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        by_address = False
+    else:
+        by_address = True
+    return SourceInputPortDescriptor(
+        proxy_protocol=protocol.upper(),
+        addressing_format_type="ipaddress" if by_address else "hostname",
+        ip_address=host if by_address else None,
+        host_name=None if by_address else host,
+        manage_port_no=camera.port,
+        src_input_port=1,
+        user_name=username,
+        password=password,
+        stream_type="auto",
+    )
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _without_userinfo(uri: str) -> str:
+    parts = urlsplit(uri)
+    if "@" not in parts.netloc:
+        return uri
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+
+
+def _segment(match: SearchMatch) -> RecordingSegment:
+    uri = _without_userinfo(match.playback_uri)
+    try:
+        size = PlaybackUri.parse(uri).size
+    except InvalidContent:
+        size = None
+    return RecordingSegment(
+        track=match.track_id,
+        start=_utc(match.time_span.start),
+        end=_utc(match.time_span.end),
+        uri=uri,
+        size=size,
     )
