@@ -8,7 +8,7 @@ This is the device's half of the channel in ``docs/threat-model.md`` (the vendor
    (model, serial, MAC, firmware, its own clock, a fresh 128-bit nonce, an expiry 48 h later on its own
    clock) with its key and attaches its certificate (:mod:`camvault.device.model.vendor_trust`). It keeps
    **one** pending request: a new export replaces it, and a reboot forgets it ("Rebooting the device ...
-   invalidates the code", NVR manual, §12.3; "the device must remain powered on", SADP how-tos).
+   invalidates the code", NVR manual, §12.3; "the device must remain powered on during the reset process", a SADP how-to at connectec.uk).
 2. **Import** (:func:`reset_with_code`): the owner brings the vendor's code (the typed string or the code
    file) and a new admin password. The device checks that the new password passes the policy (a refused
    password tests no secret and costs no attempt), then
