@@ -8,6 +8,7 @@ from camvault import __version__
 from camvault.cli.demo import demo
 from camvault.cli.fleet import fleet_app
 from camvault.cli.lab import lab_app
+from camvault.cli.recover import backup, recover
 from camvault.cli.support import support_app
 from camvault.cli.vault import vault_app
 
@@ -18,6 +19,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+fleet_app.command("recover")(recover)
+fleet_app.command("backup")(backup)
 app.add_typer(fleet_app, name="fleet")
 app.add_typer(lab_app, name="lab")
 app.add_typer(support_app, name="support")

@@ -166,6 +166,10 @@ class AttemptBudget:
         state.device_attempts_left = None
         state.locked_until = None
 
+    def device_was_reset(self, device: str, source: str = "") -> None:
+        """Forget everything about a device that was reset to factory state: its counters start over."""
+        self._states.pop((device, source), None)
+
     def forget_rejections(self, device: str, source: str = "") -> None:
         """Forget rejected passwords (after a factory reset, a recovery or an owner's explicit override)."""
         self.state(device, source).rejected = frozenset()

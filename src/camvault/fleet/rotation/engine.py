@@ -790,7 +790,9 @@ class RotationEngine:
         by_host: dict[str, list[DeviceRecord]] = {}
         for record in records:
             by_host.setdefault(record.host, []).append(record)
-        nvrs = [r for r in records if r.kind == DeviceKind.NVR.value]
+        # A device whose kind is unknown (imported from a spreadsheet, never discovered) may be an NVR:
+        # asking a camera for its channels costs one request and answers none.
+        nvrs = [r for r in records if r.kind in (DeviceKind.NVR.value, DeviceKind.UNKNOWN.value)]
 
         async def channels_of(nvr: DeviceRecord) -> list[tuple[int, str]] | None:
             credential = self.session.credential(nvr)

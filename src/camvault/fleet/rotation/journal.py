@@ -54,6 +54,7 @@ __all__ = [
     "known_channels",
     "policies",
     "record_channels",
+    "recorders_of",
     "set_policy",
 ]
 
@@ -464,3 +465,13 @@ def known_channels(conn: Connection, nvr_id: str) -> list[tuple[int, str]]:
         select(nvr_channel.c.channel_id, nvr_channel.c.camera_id).where(nvr_channel.c.nvr_id == nvr_id)
     )
     return [(row.channel_id, row.camera_id) for row in rows]
+
+
+def recorders_of(conn: Connection, camera_id: str) -> list[tuple[str, int]]:
+    """The NVR channels that record one camera, as last recorded: ``(NVR device id, channel id)`` pairs."""
+    rows = conn.execute(
+        select(nvr_channel.c.nvr_id, nvr_channel.c.channel_id)
+        .where(nvr_channel.c.camera_id == camera_id)
+        .order_by(nvr_channel.c.nvr_id, nvr_channel.c.channel_id)
+    )
+    return [(row.nvr_id, row.channel_id) for row in rows]

@@ -1,0 +1,338 @@
+"""Guided recovery against labs on real sockets: vault history within the lock budget, factory reset with
+backup, restore and NVR re-linking, and the owner's part (confirmation, what the guide tells them)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from camvault.device.lab.runner import RunningLab
+from camvault.fleet.drivers import Credential, Level, SecurityQuestion
+from camvault.fleet.inventory import DeviceRecord, Inventory
+from camvault.fleet.recovery import (
+    RecoveryGuide,
+    RecoveryOptions,
+    RecoveryOutcome,
+    RecoveryPath,
+    list_backups,
+    take_backup,
+)
+from camvault.fleet.rotation.engine import RotateOptions, RotationEngine
+from camvault.fleet.session import FleetSession
+from camvault.fleet.store import Store
+from camvault.fleet.vault import Vault
+from tests.device.lab.conftest import LabFactory, free_fixed_port
+from tests.fleet.rotation.lab_fleet import enrol
+from tests.fleet.rotation.test_engine import device_password_is_vault_current, no_locks
+from tests.fleet.vault.conftest import FAST_KDF, PASSPHRASE
+
+LOST = "Lost#Forevr-7731"
+"""The password the device ends up with that nobody recorded (a fake lab password)."""
+
+
+class ScriptedOwner:
+    """An owner who answers from a script and remembers everything they were told."""
+
+    def __init__(
+        self,
+        running: RunningLab | None = None,
+        *,
+        factory_reset: bool = False,
+        confirm: bool = True,
+        access: Credential | None = None,
+        recordings: Path | None = None,
+        answers: dict[int, str] | None = None,
+        guid: bytes | None = None,
+        code: str | bytes | None = None,
+    ) -> None:
+        self.running = running
+        self.factory_reset_allowed = factory_reset
+        self.confirm = confirm
+        self.access = access
+        self.recordings = recordings
+        self._answers = answers
+        self._guid = guid
+        self._code = code
+        self.told: list[str] = []
+        self.consequences: list[str] = []
+        self.pressed: list[str] = []
+        self.saved: dict[str, bytes] = {}
+
+    def tell(self, message: str) -> None:
+        self.told.append(message)
+
+    def answers(self, questions: Sequence[SecurityQuestion]) -> dict[int, str] | None:
+        return self._answers
+
+    def guid_file(self) -> bytes | None:
+        return self._guid
+
+    def reset_code(self) -> str | bytes | None:
+        return self._code
+
+    def save_request(self, record: DeviceRecord, data: bytes) -> str:
+        self.saved[record.label] = data
+        return f"request-{record.label}.txt"
+
+    def remaining_access(self) -> Credential | None:
+        return self.access
+
+    def recordings_dir(self) -> Path | None:
+        return self.recordings
+
+    def confirm_factory_reset(self, record: DeviceRecord, consequences: Sequence[str]) -> bool:
+        self.consequences = list(consequences)
+        return self.confirm
+
+    async def press_reset_button(self, record: DeviceRecord) -> None:
+        assert self.running is not None
+        self.pressed.append(record.label)
+        await self.running.lab.press_reset(record.label, 12)
+
+
+@pytest.fixture
+def fleet_store(tmp_path: Path) -> Store:
+    return Store.open(f"sqlite:///{tmp_path / 'fleet.sqlite'}")
+
+
+@pytest.fixture
+def vault(fleet_store: Store) -> Vault:
+    return Vault.initialize(fleet_store, PASSPHRASE, kdf=FAST_KDF)
+
+
+FAST = RecoveryOptions(reset_wait_seconds=30, poll_seconds=0.1, settle_seconds=30)
+
+
+async def site(make_lab: LabFactory) -> RunningLab:
+    return await make_lab(
+        [
+            {"label": "cam-a", "admin_password": "Cam-A#pass-2024", "memory_card": True},
+            {"label": "cam-b", "admin_password": "Cam-B#pass-2024"},
+            {
+                "label": "nvr",
+                "kind": "nvr",
+                "admin_password": "Record3r#Pass-1",
+                "channels": ["cam-a", "cam-b"],
+            },
+        ],
+        addressing="addresses",
+        address_prefix="127.46",
+        http_port=free_fixed_port(),
+        nvr_check_seconds=0.3,
+        nvr_retry_seconds=2,
+        boot_seconds=0.2,
+    )
+
+
+async def lose_password(session: FleetSession, record: DeviceRecord) -> None:
+    """The owner changes the password by hand and writes it nowhere."""
+    credential = session.credential(record)
+    assert credential is not None
+    await session.driver(record).set_password(credential, "admin", LOST)
+
+
+def record_of(store: Store, vault: Vault, label: str) -> DeviceRecord:
+    with store.transaction(readonly=True) as conn:
+        return Inventory(vault.clock.now()).get(conn, label)
+
+
+def history_notes(store: Store, vault: Vault, record: DeviceRecord) -> list[str]:
+    assert record.credential_ref is not None
+    with store.transaction(readonly=True) as conn:
+        return [info.note for info in vault.history(conn, record.credential_ref)]
+
+
+async def map_channels(session: FleetSession) -> None:
+    """What a first 'fleet rotate' run learns: which NVR channel records which camera."""
+    engine = RotationEngine(session, RotateOptions(canary=0))
+    await engine.begin("map")
+    engine.end("mapped")
+
+
+# ---------------------------------------------------------------------- vault history
+
+
+async def test_an_older_password_from_the_vault_gets_the_device_back_then_it_is_rotated(
+    make_lab: LabFactory, fleet_store: Store, vault: Vault
+) -> None:
+    running = await make_lab([{"label": "cam", "admin_password": "Cam#Installer-1"}])
+    records = enrol(running, fleet_store, vault)
+    ref = records["cam"].credential_ref
+    assert ref is not None
+    with fleet_store.transaction() as conn:
+        vault.put(conn, ref, "Typed#Wrong-Once", username="admin", note="a colleague's guess")
+    session = FleetSession(fleet_store, vault)
+    owner = ScriptedOwner(running)
+    try:
+        result = await RecoveryGuide(session, owner, FAST).recover(records["cam"])
+    finally:
+        await session.aclose()
+    assert result.outcome is RecoveryOutcome.RECOVERED, (result, owner.told)
+    assert result.path is RecoveryPath.VAULT_HISTORY
+    assert device_password_is_vault_current(running, fleet_store, vault, "cam")
+    password = running.lab.device("cam").model.account("admin").password  # type: ignore[union-attr]
+    assert not password.matches("Cam#Installer-1"), "the recovered password is rotated away"
+    assert any(
+        note.startswith("recovered: the device still had version 1")
+        for note in history_notes(fleet_store, vault, records["cam"])
+    )
+    assert owner.pressed == []
+    assert no_locks(running)
+
+
+async def test_history_stops_before_the_lock_then_the_vendor_request_is_exported(
+    make_lab: LabFactory, fleet_store: Store, vault: Vault
+) -> None:
+    running = await make_lab([{"label": "cam", "admin_password": "Cam#Installer-1"}])
+    records = enrol(running, fleet_store, vault)
+    session = FleetSession(fleet_store, vault)
+    try:
+        await lose_password(session, records["cam"])
+        ref = records["cam"].credential_ref
+        assert ref is not None
+        with fleet_store.transaction() as conn:
+            for number in range(6):
+                vault.put(conn, ref, f"Old#Guess-{number}-xyz", username="admin")
+        owner = ScriptedOwner(running)
+        guide = RecoveryGuide(session, owner, FAST)
+        result = await guide.recover(records["cam"])
+    finally:
+        await session.aclose()
+    assert result.outcome is RecoveryOutcome.WAITING_FOR_VENDOR, (result, owner.told)
+    assert result.path is RecoveryPath.VENDOR_SUPPORT
+    assert owner.saved["cam"], "the signed request was handed to the owner"
+    assert result.request_file == "request-cam.txt"
+    assert "--code" in result.message
+    assert any("stopped after" in line for line in owner.told), owner.told
+    model = running.lab.device("cam").model
+    assert not model.lock.locked_sources(model.monotonic()), "the guide must never trip the lock"
+    assert model.account("admin").password.matches(LOST)  # type: ignore[union-attr]
+    assert owner.pressed == []
+
+
+async def test_the_plan_explains_every_path_without_spending_an_attempt(
+    make_lab: LabFactory, fleet_store: Store, vault: Vault
+) -> None:
+    running = await site(make_lab)
+    records = enrol(running, fleet_store, vault)
+    session = FleetSession(fleet_store, vault)
+    try:
+        await map_channels(session)
+        await lose_password(session, records["cam-a"])
+        assessment = await RecoveryGuide(session, ScriptedOwner(running), FAST).assess(records["cam-a"])
+    finally:
+        await session.aclose()
+    paths = [option.path for option in assessment.options]
+    assert paths == list(RecoveryPath)
+    assert [option.destructive for option in assessment.options] == [False, False, False, False, True]
+    assert assessment.candidates == 1
+    assert assessment.recorders == ("nvr/1",)
+    assert "nvr/1" in assessment.options[-1].explanation
+    model = running.lab.device("cam-a").model
+    status = model.lock.status("127.0.0.1", model.monotonic())
+    assert status.attempts_left == model.lock.settings.max_attempts, "assessing spent an attempt"
+
+
+# ---------------------------------------------------------------------- factory reset
+
+
+async def test_without_confirmation_nothing_is_erased(
+    make_lab: LabFactory, fleet_store: Store, vault: Vault
+) -> None:
+    running = await make_lab([{"label": "cam", "admin_password": "Cam#Installer-1"}])
+    records = enrol(running, fleet_store, vault)
+    session = FleetSession(fleet_store, vault)
+    try:
+        await lose_password(session, records["cam"])
+        owner = ScriptedOwner(running, factory_reset=True, confirm=False)
+        result = await RecoveryGuide(session, owner, FAST).recover(records["cam"])
+    finally:
+        await session.aclose()
+    assert result.outcome is RecoveryOutcome.NEEDS_OWNER
+    assert owner.consequences, "the owner was shown what a reset erases"
+    assert any("erased" in line for line in owner.consequences)
+    assert owner.pressed == []
+    assert running.lab.device("cam").model.activated
+
+
+async def test_factory_reset_restores_the_backup_and_relinks_the_nvr(
+    make_lab: LabFactory, fleet_store: Store, vault: Vault
+) -> None:
+    running = await site(make_lab)
+    records = enrol(running, fleet_store, vault)
+    session = FleetSession(fleet_store, vault)
+    try:
+        await map_channels(session)
+        camera = records["cam-a"]
+        credential = session.credential(camera)
+        assert credential is not None
+        await session.driver(camera).create_user(credential, "guard", "Night#Shift-2024", Level.VIEWER)
+        backup = await take_backup(session, camera, credential)
+        await lose_password(session, camera)
+        owner = ScriptedOwner(running, factory_reset=True)
+        result = await RecoveryGuide(session, owner, FAST).recover(camera)
+    finally:
+        await session.aclose()
+    assert result.outcome is RecoveryOutcome.RECOVERED, (result, owner.told)
+    assert result.path is RecoveryPath.FACTORY_RESET
+    assert owner.pressed == ["cam-a"]
+    model = running.lab.device("cam-a").model
+    assert model.activated
+    assert model.account("guard") is not None, "the configuration backup was restored"
+    assert device_password_is_vault_current(running, fleet_store, vault, "cam-a")
+    assert not model.account("admin").password.matches(credential.password), "restored password rotated away"  # type: ignore[union-attr]
+    nvr = running.lab.device("nvr").model
+    channel = next(c for c in nvr.channels.values() if c.address == running.lab.device("cam-a").address)
+    assert channel.status.online, "the NVR records the camera again"
+    assert no_locks(running)
+    with fleet_store.transaction(readonly=True) as conn:
+        assert [b.id for b in list_backups(conn, camera.id)] == [backup.id]
+    assert backup.size > 0
+
+
+async def test_a_device_already_reset_by_hand_is_activated_and_gets_its_backup_back(
+    make_lab: LabFactory, fleet_store: Store, vault: Vault
+) -> None:
+    running = await make_lab([{"label": "cam", "admin_password": "Cam#Installer-1"}], boot_seconds=0.1)
+    records = enrol(running, fleet_store, vault)
+    session = FleetSession(fleet_store, vault)
+    try:
+        credential = session.credential(records["cam"])
+        assert credential is not None
+        await session.driver(records["cam"]).create_user(
+            credential, "guard", "Night#Shift-2024", Level.VIEWER
+        )
+        await take_backup(session, records["cam"], credential)
+        await running.lab.press_reset("cam", 15)
+        owner = ScriptedOwner(running)
+        result = await RecoveryGuide(session, owner, FAST).recover(records["cam"])
+    finally:
+        await session.aclose()
+    assert result.outcome is RecoveryOutcome.RECOVERED, (result, owner.told)
+    assert owner.pressed == [], "no second reset"
+    assert running.lab.device("cam").model.account("guard") is not None
+    assert device_password_is_vault_current(running, fleet_store, vault, "cam")
+
+
+async def test_the_owner_never_reads_a_password_in_what_the_guide_says(
+    make_lab: LabFactory, fleet_store: Store, vault: Vault
+) -> None:
+    running = await make_lab([{"label": "cam", "admin_password": "Cam#Installer-1"}], boot_seconds=0.1)
+    records = enrol(running, fleet_store, vault)
+    session = FleetSession(fleet_store, vault)
+    try:
+        await lose_password(session, records["cam"])
+        owner = ScriptedOwner(running, factory_reset=True)
+        result = await RecoveryGuide(session, owner, FAST).recover(records["cam"])
+        ref = records["cam"].credential_ref
+        assert ref is not None
+        with fleet_store.transaction(readonly=True) as conn:
+            held = [vault.get(conn, ref, info.version).secret.password for info in vault.history(conn, ref)]
+    finally:
+        await session.aclose()
+    assert result.outcome is RecoveryOutcome.RECOVERED, (result, owner.told)
+    said = "\n".join([*owner.told, *owner.consequences, result.message, repr(result)])
+    for secret in [*held, LOST]:
+        assert secret not in said
