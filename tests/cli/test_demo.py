@@ -52,14 +52,26 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 def test_demo_walks_the_whole_story_and_the_score_improves(demo: tuple[Path, str]) -> None:
     _, output = demo
-    for step in ("1. discover", "2. import", "3. audit", "4. activate", "5. rotate", "6. audit again"):
+    steps = (
+        "1. discover",
+        "2. import",
+        "3. audit",
+        "4. activate",
+        "5. rotate",
+        "6. recover",
+        "7. audit again",
+    )
+    for step in steps:
         assert step in output
     assert "SADP found 7 Hikvision devices, WS-Discovery 1 ONVIF devices: 8 in all" in output
-    match = re.search(r"fleet score (\d+) -> (\d+); (\d+) devices rotated", output)
+    match = re.search(r"fleet score (\d+) -> (\d+); (\d+) devices rotated .*, (\d+) recovered", output)
     assert match is not None, output
-    before, after, rotated = (int(group) for group in match.groups())
+    before, after, rotated, recovered = (int(group) for group in match.groups())
     assert after > before
     assert rotated >= 6
+    assert recovered == 1
+    assert "office-cam: recovered: reset without erasing anything" in output
+    assert "vendor support: one-time code issued" in output
     assert re.search(r"recorder: (\d+) of \1 channels online and recording", output), output
     assert "new-cam: activated with its own password" in output
 
@@ -99,7 +111,7 @@ def test_every_device_accepts_exactly_the_password_the_vault_holds(demo: tuple[P
     finally:
         store.close()
     rotated = {label for label, history in histories.items() if len(history) > 1}
-    assert len(rotated) >= 6
+    assert len(rotated) >= 7, "six rotated and office-cam recovered through vendor support"
     current = [held[label].password for label in rotated]
     assert len(set(current)) == len(current), "rotated passwords must be unique"
     asyncio.run(_check_devices(state, {label: held[label] for label in rotated}))

@@ -23,6 +23,7 @@ import os
 import secrets
 import socket
 import tomllib
+from collections.abc import Sequence
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
@@ -36,18 +37,24 @@ from rich.text import Text
 from camvault.cli import aio
 from camvault.cli.fleet import ProgressHooks, _merge_discoveries
 from camvault.cli.lab import show_lab
+from camvault.clock import SystemClock
 from camvault.device.lab.runner import RunningLab, credentials_path, start_lab
 from camvault.device.lab.scenario import parse_scenario
 from camvault.errors import CamvaultError
 from camvault.fleet.audit import AuditReport, audit, default_catalogue, render_console, render_html
 from camvault.fleet.collect import collect
 from camvault.fleet.discovery import Probing, discover_sadp, discover_wsd
+from camvault.fleet.drivers import SecurityQuestion
 from camvault.fleet.inventory import DeviceRecord
+from camvault.fleet.recovery import RecoveryGuide, RecoveryOutcome
 from camvault.fleet.rotation.engine import RotateOptions, RotationEngine, RotationReport
 from camvault.fleet.runner import Runner
 from camvault.fleet.session import FleetSession
 from camvault.fleet.store import Store
 from camvault.fleet.vault import Vault
+from camvault.support.keys import load_vendor_keys
+from camvault.support.service import SupportService
+from camvault.support.store import SupportStore
 
 DEMO_STATE = Path("var/demo")
 console = Console(highlight=False)
@@ -143,12 +150,14 @@ async def _fleet(state: Path, running: RunningLab) -> None:
         await _activate(session)
         console.rule("[bold]5. rotate every password[/bold]")
         report = await _rotate(session)
-        console.rule("[bold]6. audit again[/bold]")
+        console.rule("[bold]6. recover what rotation could not reach[/bold]")
+        recovered = await _recover(state, session, running)
+        console.rule("[bold]7. audit again[/bold]")
         after = await _audit(session, "auditing again")
         console.print(render_console(after))
         (state / "audit-after.html").write_text(render_html(after), encoding="utf-8")
         await _recording(session)
-        _closing(state, before, after, report)
+        _closing(state, before, after, report, recovered)
     finally:
         await session.aclose()
         store.close()
@@ -255,6 +264,102 @@ async def _rotate(session: FleetSession) -> RotationReport:
     return report
 
 
+class _DemoOwner:
+    """The demo's owner: no answers, no GUID file, never a factory reset; the vendor's code once support sent it."""
+
+    factory_reset_allowed = False
+
+    def __init__(self, state: Path) -> None:
+        self.state = state
+        self.code: str | None = None
+        self.request: bytes | None = None
+
+    def tell(self, message: str) -> None:
+        console.print(Text(f"  {message}"))
+
+    def answers(self, questions: Sequence[SecurityQuestion]) -> dict[int, str] | None:
+        return None
+
+    def guid_file(self) -> bytes | None:
+        return None
+
+    def reset_code(self) -> str | None:
+        return self.code
+
+    def save_request(self, record: DeviceRecord, data: bytes) -> str:
+        self.request = data
+        path = self.state / f"ResetRequest_{record.label}.txt"
+        path.write_bytes(data)
+        return str(path)
+
+    def remaining_access(self) -> None:
+        return None
+
+    def recordings_dir(self) -> None:
+        return None
+
+    def confirm_factory_reset(self, record: DeviceRecord, consequences: Sequence[str]) -> bool:
+        return False
+
+    async def press_reset_button(self, record: DeviceRecord) -> None:
+        raise CamvaultError("the demo never resets a device")
+
+
+async def _recover(state: Path, session: FleetSession, running: RunningLab) -> int:
+    """Every device whose recorded password is wrong: the guide, then the vendor's support, then the code.
+
+    Returns:
+        how many devices were recovered.
+    """
+    with session.store.transaction(readonly=True) as conn:
+        records = session.inventory().all(conn)
+    lost = []
+    for record in records:
+        credential = session.credential(record)
+        if credential is None:
+            continue
+        try:
+            if not (await session.driver(record).check_login(credential)).ok:
+                lost.append(record)
+        except CamvaultError:
+            lost.append(record)
+    if not lost:
+        console.print("every device accepts the vault's password")
+        return 0
+    vendor = running.lab.vendor_keys()
+    recovered = 0
+    for record in lost:
+        console.print(
+            Text(f"{record.label}: the installer's record is wrong; recovering without erasing anything")
+        )
+        owner = _DemoOwner(state)
+        guide = RecoveryGuide(session, owner)
+        result = await guide.recover(record)
+        if result.outcome is RecoveryOutcome.WAITING_FOR_VENDOR and owner.request is not None and vendor:
+            owner.code = _vendor_answers(state, Path(vendor["directory"]), owner.request)
+            result = await guide.recover(record)
+        style = "green" if result.outcome is RecoveryOutcome.RECOVERED else "yellow"
+        console.print(Text(f"{record.label}: {result.outcome.value}: {result.message}", style=style))
+        recovered += result.outcome is RecoveryOutcome.RECOVERED
+    return recovered
+
+
+def _vendor_answers(state: Path, keys: Path, request: bytes) -> str:
+    """The vendor's support desk (the lab's throwaway vendor): verify, check ownership, approve, issue."""
+    store = SupportStore.open(state / "support.sqlite")
+    try:
+        service = SupportService(store, load_vendor_keys(keys, None), clock=SystemClock())
+        case = service.receive_request(request, actor="support-desk")
+        console.print(Text(f"  vendor support: case {case.id} for serial {case.serial}: {case.status.value}"))
+        service.record_ownership(case.id, operator="support-desk", note="demo: proof of purchase seen")
+        service.approve(case.id, operator="supervisor")
+        issued = service.issue_code(case.id, operator="supervisor")
+        console.print(Text(f"  vendor support: one-time code issued (fingerprint {issued.fingerprint[:12]})"))
+        return issued.typed
+    finally:
+        store.close()
+
+
 async def _recording(session: FleetSession) -> None:
     with session.store.transaction(readonly=True) as conn:
         nvrs = [record for record in session.inventory().all(conn) if record.kind == "nvr"]
@@ -267,11 +372,14 @@ async def _recording(session: FleetSession) -> None:
         console.print(Text(f"{nvr.label}: {online} of {len(channels)} channels online and recording"))
 
 
-def _closing(state: Path, before: AuditReport, after: AuditReport, report: RotationReport) -> None:
+def _closing(
+    state: Path, before: AuditReport, after: AuditReport, report: RotationReport, recovered: int
+) -> None:
     rotated = sum(1 for rotation in report.rotations() if rotation.rotated)
     console.rule("[bold]done[/bold]")
     console.print(
-        f"fleet score {before.score} -> {after.score}; {rotated} devices rotated to unique strong passwords"
+        f"fleet score {before.score} -> {after.score}; {rotated} devices rotated to unique strong passwords, "
+        f"{recovered} recovered without a factory reset"
     )
     console.print(f"reports: {state / 'audit-before.html'}  {state / 'audit-after.html'}")
     console.print(
@@ -282,6 +390,7 @@ def _closing(state: Path, before: AuditReport, after: AuditReport, report: Rotat
     console.print(f"  export CAMVAULT_PASSPHRASE=$(cat {state / 'vault.passphrase'})")
     console.print("  camvault fleet list")
     console.print("  camvault vault history cred:...   # every password a device ever had, none lost")
+    console.print("  camvault fleet recover office-cam --plan   # the ways back in, least destructive first")
     console.print(
         f"  camvault lab run --state {state / 'lab'}   # the same devices again, with their new passwords"
     )
