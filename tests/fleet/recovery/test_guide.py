@@ -3,11 +3,15 @@ backup, restore and NVR re-linking, and the owner's part (confirmation, what the
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
+import httpx
 import pytest
 
+from camvault.clock import SystemClock
+from camvault.device.lab.lab import VENDOR_DIR
 from camvault.device.lab.runner import RunningLab
 from camvault.fleet.drivers import Credential, Level, SecurityQuestion
 from camvault.fleet.inventory import DeviceRecord, Inventory
@@ -23,6 +27,9 @@ from camvault.fleet.rotation.engine import RotateOptions, RotationEngine
 from camvault.fleet.session import FleetSession
 from camvault.fleet.store import Store
 from camvault.fleet.vault import Vault
+from camvault.support.keys import load_vendor_keys
+from camvault.support.service import SupportService
+from camvault.support.store import SupportStore
 from tests.device.lab.conftest import LabFactory, free_fixed_port
 from tests.fleet.rotation.lab_fleet import enrol
 from tests.fleet.rotation.test_engine import device_password_is_vault_current, no_locks
@@ -336,3 +343,151 @@ async def test_the_owner_never_reads_a_password_in_what_the_guide_says(
     said = "\n".join([*owner.told, *owner.consequences, result.message, repr(result)])
     for secret in [*held, LOST]:
         assert secret not in said
+
+
+# ---------------------------------------------------------------------- resets that keep everything
+
+QUESTIONS_SET = {2: "Planted-Mother-Ada", 7: "Planted-Pet-Rex", 9: "Planted-Street-Elm"}
+
+
+async def set_questions(running: RunningLab, label: str, password: str) -> None:
+    """The administrator sets the questions through the device's own route, logged in."""
+    device = running.lab.device(label)
+    items = "".join(
+        f"<Question><id>{i}</id><answer>{a}</answer></Question>" for i, a in QUESTIONS_SET.items()
+    )
+    body = f"<SecurityQuestion><QuestionList>{items}</QuestionList><password>{password}</password></SecurityQuestion>"
+    async with httpx.AsyncClient(timeout=10) as client:
+        response = await client.put(
+            f"http://{device.address}:{device.http_port}/ISAPI/Security/questionConfiguration",
+            content=body.encode(),
+            auth=httpx.DigestAuth("admin", password),
+        )
+    assert response.status_code == 200, response.text
+
+
+async def export_guid(running: RunningLab, label: str, password: str) -> bytes:
+    device = running.lab.device(label)
+    async with httpx.AsyncClient(timeout=10) as client:
+        response = await client.post(
+            f"http://{device.address}:{device.http_port}/ISAPI/Security/GUIDFileData",
+            content=f"<LoginPassword><password>{password}</password></LoginPassword>".encode(),
+            auth=httpx.DigestAuth("admin", password),
+        )
+    assert response.status_code == 200, response.text
+    return response.content
+
+
+async def test_security_questions_reset_keeps_everything_and_relinks_the_nvr(
+    make_lab: LabFactory, fleet_store: Store, vault: Vault
+) -> None:
+    running = await site(make_lab)
+    records = enrol(running, fleet_store, vault)
+    session = FleetSession(fleet_store, vault)
+    try:
+        await map_channels(session)
+        await set_questions(running, "cam-a", "Cam-A#pass-2024")
+        await lose_password(session, records["cam-a"])
+        wrong = ScriptedOwner(running, answers={**QUESTIONS_SET, 9: "Planted-Street-Oak"})
+        refused = await RecoveryGuide(session, wrong, FAST).recover(records["cam-a"])
+        owner = ScriptedOwner(running, answers=QUESTIONS_SET)
+        result = await RecoveryGuide(session, owner, FAST).recover(records["cam-a"])
+    finally:
+        await session.aclose()
+    assert refused.outcome is RecoveryOutcome.WAITING_FOR_VENDOR, (refused, wrong.told)
+    assert any(line.startswith("security-questions:") for line in wrong.told), wrong.told
+    assert result.outcome is RecoveryOutcome.RECOVERED, (result, owner.told)
+    assert result.path is RecoveryPath.SECURITY_QUESTIONS
+    assert result.rotation is not None and [state for _, state in result.rotation.dependents] == ["verified"]
+    assert device_password_is_vault_current(running, fleet_store, vault, "cam-a")
+    assert running.lab.device("cam-a").model.account("admin") is not None
+    assert no_locks(running)
+
+
+async def test_a_guid_file_gets_the_device_back_once(
+    make_lab: LabFactory, fleet_store: Store, vault: Vault
+) -> None:
+    running = await make_lab([{"label": "cam", "admin_password": "Cam#Installer-1"}])
+    records = enrol(running, fleet_store, vault)
+    session = FleetSession(fleet_store, vault)
+    try:
+        await lose_password(session, records["cam"])
+        guid = await export_guid(running, "cam", LOST)  # exported while they still knew it
+        owner = ScriptedOwner(running, guid=guid)
+        result = await RecoveryGuide(session, owner, FAST).recover(records["cam"])
+    finally:
+        await session.aclose()
+    assert result.outcome is RecoveryOutcome.RECOVERED, (result, owner.told)
+    assert result.path is RecoveryPath.GUID_FILE
+    assert device_password_is_vault_current(running, fleet_store, vault, "cam")
+
+
+async def test_vendor_support_request_then_code_on_a_second_run(
+    make_lab: LabFactory, fleet_store: Store, vault: Vault, tmp_path: Path
+) -> None:
+    running = await make_lab(
+        [
+            {
+                "label": "cam",
+                "admin_password": "Cam#Installer-1",
+                "users": [{"name": "guard", "level": "Viewer", "password": "Night-Shift-21"}],
+            }
+        ]
+    )
+    records = enrol(running, fleet_store, vault)
+    session = FleetSession(fleet_store, vault)
+    store = SupportStore.open(tmp_path / "support.sqlite")
+    try:
+        await lose_password(session, records["cam"])
+        owner = ScriptedOwner(running)
+        waiting = await RecoveryGuide(session, owner, FAST).recover(records["cam"])
+        assert waiting.outcome is RecoveryOutcome.WAITING_FOR_VENDOR, (waiting, owner.told)
+        service = SupportService(
+            store, load_vendor_keys(running.lab.state_dir / VENDOR_DIR, None), clock=SystemClock()
+        )
+        case = service.receive_request(owner.saved["cam"], actor="desk")
+        service.record_ownership(case.id, operator="desk", note="receipt seen")
+        service.approve(case.id, operator="lead")
+        issued = service.issue_code(case.id, operator="lead")
+        second = ScriptedOwner(running, code=issued.typed)
+        result = await RecoveryGuide(session, second, FAST).recover(records["cam"])
+        replay = ScriptedOwner(running, code=issued.typed)
+        await lose_password(session, records["cam"])
+        replayed = await RecoveryGuide(session, replay, FAST).recover(records["cam"])
+    finally:
+        store.close()
+        await session.aclose()
+    assert result.outcome is RecoveryOutcome.RECOVERED, (result, second.told)
+    assert result.path is RecoveryPath.VENDOR_SUPPORT
+    assert running.lab.device("cam").model.account("guard") is not None, "nothing was erased"
+    assert replayed.outcome is not RecoveryOutcome.RECOVERED, "a code works once"
+    assert any("vendor-support:" in line for line in replay.told), replay.told
+    assert no_locks(running)
+
+
+async def test_a_reset_nvr_gets_its_channels_back_without_a_backup(
+    make_lab: LabFactory, fleet_store: Store, vault: Vault
+) -> None:
+    running = await site(make_lab)
+    records = enrol(running, fleet_store, vault)
+    session = FleetSession(fleet_store, vault)
+    try:
+        await map_channels(session)
+        await lose_password(session, records["nvr"])
+        owner = ScriptedOwner(running, factory_reset=True)
+        result = await RecoveryGuide(session, owner, FAST).recover(records["nvr"])
+        credential = session.credential(record_of(fleet_store, vault, "nvr"))
+        assert credential is not None
+        online: list[bool | None] = []
+        for _ in range(100):
+            online = [c.online for c in await session.driver(records["nvr"]).channels(credential)]
+            if len(online) == 2 and all(online):
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await session.aclose()
+    assert result.outcome is RecoveryOutcome.RECOVERED, (result, owner.told)
+    assert any("its IP channels are erased" in line for line in owner.consequences)
+    assert "2 of 2 NVR channels re-linked to their cameras" in owner.told
+    assert online == [True, True]
+    assert no_locks(running)

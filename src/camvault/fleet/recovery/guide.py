@@ -323,8 +323,13 @@ class RecoveryGuide:
         if not candidates:
             self.owner.tell("the vault holds no password for this device")
             return None
+        offered = ctx.assessment.methods or RecoveryMethods()
+        keep = 1 if offered.security_questions or offered.guid_file else 0
         self.owner.tell(f"trying the {len(candidates)} password(s) the vault has held for it, newest first")
         for number, (version, credential) in enumerate(candidates, start=1):
+            if keep and self.session.budget.remaining(ctx.record.label) <= keep:
+                self.owner.tell(f"stopped after {number - 1}: the last attempt is kept for a reset method")
+                return None
             try:
                 result = await ctx.driver.check_login(credential)
             except (AttemptBudgetExhausted, DeviceLocked) as stop:
@@ -670,6 +675,8 @@ class RecoveryGuide:
             except SecretNotFound:
                 return []
             for info in reversed(history):
+                if info.state.value == "discarded":
+                    continue  # staged for a change the device definitely refused: never on the device
                 secret = vault.get(conn, record.credential_ref, info.version).secret
                 key = (secret.username, secret.password)
                 if key not in seen:
