@@ -19,6 +19,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from camvault.clock import SystemClock
+from camvault.device.lab.faults import FaultPlan
 from camvault.device.lab.lab import VENDOR_DIR
 from camvault.device.lab.runner import RunningLab
 from camvault.device.model import DetectResult
@@ -31,6 +32,7 @@ from camvault.errors import (
     DeviceNotActivated,
     DeviceProtocolError,
     DeviceRefused,
+    DeviceUnreachable,
     UnsupportedOperation,
 )
 from camvault.fleet.drivers import AttemptBudget, Credential
@@ -223,6 +225,47 @@ async def test_a_rejected_set_is_never_sent_twice(
         await driver.reset_with_answers(spaced, "Another#Pw-2025")
     assert len(transport.requests) == sent
     assert attempts_left(camera.lab.device("cam")) == 4
+
+
+async def test_a_lost_reply_counts_as_an_attempt_of_unknown_outcome(
+    camera: RunningLab, counting: Counting, budget: AttemptBudget
+) -> None:
+    client, _ = counting
+    await configure_questions(client, camera)
+    camera.lab.set_faults(
+        "cam",
+        FaultPlan(
+            lost_reply_rate=1.0,
+            methods=("PUT",),
+            paths=("/ISAPI/Security/questionCertification",),
+            remaining=1,
+        ),
+    )
+    driver = driver_for(camera, "cam", client, budget)
+    with pytest.raises(DeviceUnreachable):
+        await driver.reset_with_answers(ANSWERS, NEW)
+    state = budget.state("cam")
+    assert state.failures == 1 and state.rejected == frozenset(), "counted, but not remembered as wrong"
+    assert (await driver.check_login(Credential("admin", NEW))).ok, (
+        "the device applied it; the reply was lost"
+    )
+
+
+async def test_resets_of_one_driver_never_interleave_their_challenges(
+    camera: RunningLab, counting: Counting, budget: AttemptBudget
+) -> None:
+    client, _ = counting
+    await configure_questions(client, camera)
+    driver = driver_for(camera, "cam", client, budget)
+    outcomes = await asyncio.gather(
+        driver.reset_with_answers(ANSWERS, NEW),
+        driver.reset_with_answers(WRONG_SETS[0], "Another#Pw-2025"),
+        return_exceptions=True,
+    )
+    assert outcomes[0] is None and isinstance(outcomes[1], AuthenticationFailed)
+    device = camera.lab.device("cam")
+    assert attempts_left(device) == 4, "each request was sealed with its own challenge's key"
+    assert device.model.user(1).password.matches(NEW)
 
 
 async def test_a_locked_device_refuses_and_the_driver_waits(

@@ -750,7 +750,9 @@ class HikvisionDriver(DeviceDriver):
             "POST", _recovery.RESET_REQUEST, max_bytes=resetcode.MAX_REQUEST_FILE_BYTES
         )
         if not reply.ok or _is_xml(reply):
-            raise self._recovery_error(_recovery.read_reset_reply(reply.status, reply.content), "the export")
+            raise self._recovery_error(
+                _recovery.read_reset_reply(reply.status, reply.content), "a reset request export"
+            )
         try:
             return _recovery.read_request_file(reply.content)
         except ProtocolError as exc:
@@ -834,9 +836,11 @@ class HikvisionDriver(DeviceDriver):
             "POST", _recovery.RESET_CHALLENGE, content=_recovery.challenge_request(client_key)
         )
         if not reply.ok:
-            raise self._recovery_error(
-                _recovery.read_reset_reply(reply.status, reply.content), "the challenge"
-            )
+            refused = _recovery.read_reset_reply(reply.status, reply.content)
+            if refused.verdict in (ResetVerdict.WRONG_SECRET, ResetVerdict.LOCKED):
+                # A login demanded for the key exchange itself: this firmware has no recovery without one.
+                raise UnsupportedOperation(self.name, "the device wants a login for the recovery challenge")
+            raise self._recovery_error(refused, "the recovery challenge")
         try:
             return _recovery.read_challenge(client_key, reply.content, iv=field_crypto.new_iv())
         except (ProtocolError, CryptoError):
@@ -854,7 +858,7 @@ class HikvisionDriver(DeviceDriver):
                 self.budget.spend(self.name, attempt, source)
             except AuthenticationFailed:
                 raise AuthenticationFailed(
-                    self.name, f"the device already rejected {what}; not sending them again"
+                    self.name, f"the device already rejected {what}; not sending the same again"
                 ) from None
             key = await self._transport_key()
             try:
