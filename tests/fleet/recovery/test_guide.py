@@ -491,3 +491,31 @@ async def test_a_reset_nvr_gets_its_channels_back_without_a_backup(
     assert "2 of 2 NVR channels re-linked to their cameras" in owner.told
     assert online == [True, True]
     assert no_locks(running)
+
+
+async def test_an_operator_login_saves_the_recordings_before_the_reset(
+    make_lab: LabFactory, fleet_store: Store, vault: Vault, tmp_path: Path
+) -> None:
+    running = await make_lab(
+        [{"label": "cam", "admin_password": "Cam#Installer-1", "memory_card": True}], boot_seconds=0.1
+    )
+    records = enrol(running, fleet_store, vault)
+    session = FleetSession(fleet_store, vault)
+    operator = Credential("ops", "Shift#Watch-2024")
+    try:
+        admin = session.credential(records["cam"])
+        assert admin is not None
+        await session.driver(records["cam"]).create_user(
+            admin, operator.username, operator.password, Level.OPERATOR
+        )
+        await lose_password(session, records["cam"])
+        owner = ScriptedOwner(running, factory_reset=True, access=operator, recordings=tmp_path / "clips")
+        result = await RecoveryGuide(session, owner, FAST).recover(records["cam"])
+    finally:
+        await session.aclose()
+    assert result.outcome is RecoveryOutcome.RECOVERED, (result, owner.told)
+    clips = sorted((tmp_path / "clips").iterdir())
+    assert clips, owner.told
+    assert all(clip.stat().st_size > 0 for clip in clips)
+    assert any(line.endswith(f"recordings copied to {tmp_path / 'clips'}") for line in owner.told)
+    assert any("configuration" in line for line in owner.told), "the owner hears whether the backup worked"

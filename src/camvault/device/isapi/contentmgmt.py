@@ -14,6 +14,7 @@ Recordings: ``POST /ISAPI/ContentMgmt/search`` with a ``CMSearchDescription`` pa
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from camvault.device.http import Response
 from camvault.device.isapi.call import Call
@@ -260,7 +261,8 @@ def download(call: Call) -> Response:
         uri = PlaybackUri.parse(request.playback_uri)
     except InvalidContent:
         raise DeviceRefusal("badParameters", "the playback URI is not one this device issued") from None
-    segments = call.model.search_recordings([uri.track_id], uri.start, uri.end)
+    # URIs name whole seconds: a segment that began this second has start == end in its URI.
+    segments = call.model.search_recordings([uri.track_id], uri.start, uri.end + timedelta(seconds=1))
     # The segment still being written has grown since the search; serve it up to the URI's end time.
     found = next((s for s in segments if s.start == uri.start and s.end >= uri.end), None)
     if found is None:

@@ -71,11 +71,14 @@ class RecordingLog:
         self._intervals: dict[int, list[list[datetime | None]]] = {}
 
     def start(self, track: int, now: datetime) -> None:
-        """Begin recording a track (no-op if it is already recording)."""
+        """Begin recording a track (no-op if it is already recording).
+
+        Times are kept to the whole second, as devices stamp recordings and playback URIs name them.
+        """
         intervals = self._intervals.setdefault(track, [])
         if intervals and intervals[-1][1] is None:
             return
-        intervals.append([now, None])
+        intervals.append([now.replace(microsecond=0), None])
         del intervals[:-MAX_INTERVALS_PER_TRACK]
 
     def stop(self, track: int, now: datetime) -> None:
@@ -84,7 +87,7 @@ class RecordingLog:
         if intervals and intervals[-1][1] is None:
             start = intervals[-1][0]
             assert start is not None
-            intervals[-1][1] = max(now, start)
+            intervals[-1][1] = max(now.replace(microsecond=0), start)
 
     def stop_all(self, now: datetime) -> None:
         """Stop every track (power off, reboot)."""
