@@ -87,6 +87,7 @@ async def test_nvr_records_its_cameras_and_a_stale_password_locks_only_the_nvr(m
 async def test_state_survives_a_restart(make_lab: LabFactory, tmp_path: Path) -> None:
     running = await make_lab(cameras_and_nvr())
     serial = running.lab.device("cam").model.identity.serial
+    recorded = running.lab.installer_records()
     async with httpx.AsyncClient(auth=httpx.DigestAuth("admin", CAM_PASSWORD)) as client:
         await client.post(
             url(running, "cam", "/ISAPI/Security/users"),
@@ -102,6 +103,7 @@ async def test_state_survives_a_restart(make_lab: LabFactory, tmp_path: Path) ->
     assert camera.account("keeper") is not None
     assert (await get(again, "cam", "/ISAPI/Security/users", CAM_PASSWORD)).status_code == 200
     assert again.lab.device("nvr").model.channels[1].address == again.lab.device("cam").address
+    assert again.lab.installer_records() == recorded, "what the installer recorded survives, sealed"
 
 
 async def test_reset_button_power_cycle_and_clock(make_lab: LabFactory) -> None:

@@ -277,7 +277,7 @@ class Lab:
             return
         self.store.save(
             StoredDevice(
-                device.label, _identity_record(device.model), device.spec_record(), device.model.to_snapshot()
+                device.label, _identity_record(device.model), device.spec_record(), device.sealed_record()
             )
             for device in changed
         )
