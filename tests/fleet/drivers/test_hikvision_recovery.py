@@ -500,8 +500,7 @@ async def test_recordings_are_paged_bounded_and_downloaded_within_the_bound(
     searches = [request for request in transport.requests if request.url.path == "/ISAPI/ContentMgmt/search"]
     assert len(searches) == 2, "pages of 50 while the device says MORE"
 
-    # the first segment starts mid-second, which its URI cannot say (the device names times in seconds)
-    first = everything[1]
+    first = everything[0]
     assert (await nvr.recordings(credential, limit=7)) == everything[:7]
     monkeypatch.setattr(hikvision_module, "MAX_SEARCH_PAGES", 3)
     monkeypatch.setattr(hikvision_module, "SEARCH_PAGE_SIZE", 4)
