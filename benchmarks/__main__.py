@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["lab_density", "discovery", "rotation"]
+BENCHMARKS = ["lab_density", "discovery", "audit", "rotation"]
 
 
 def main() -> None:

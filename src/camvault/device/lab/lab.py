@@ -141,6 +141,7 @@ class LabDevice:
             "activated": self.model.activated,
             "power": self.model.power.value,
             "channels": self.links,
+            "locked_sources": self.model.lock.locked_sources(self.model.monotonic()),
             **(
                 {"https_port": self.https_port, "https_url": f"https://{self.address}:{self.https_port}/"}
                 if self.https_port
