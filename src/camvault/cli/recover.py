@@ -261,7 +261,7 @@ def recover(
         _out().print(Text(f"{record.label}: {result.outcome.value}: {result.message}", style=style))
         if result.outcome is RecoveryOutcome.RECOVERED:
             _out().print(
-                Text(f"  the password is in the vault: camvault vault show {record.credential_ref or ''}")
+                Text(f"  the password is in the vault: camvault vault reveal {record.credential_ref or ''}")
             )
     raise typer.Exit(code=EXIT_CODES[result.outcome])
 

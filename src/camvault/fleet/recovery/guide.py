@@ -17,7 +17,7 @@ The paths, in the order the guide tries them (each explained to the owner before
    the guide makes that password current and rotates it away), and re-link the NVR channels.
 
 The guide never holds a password outside the vault longer than one call, and never writes one to the
-owner's terminal: the owner reads them with ``camvault vault show``.
+owner's terminal: the owner reads them with ``camvault vault reveal``.
 """
 
 from __future__ import annotations

@@ -23,7 +23,9 @@ def upgrade() -> None:
     """Allow ``recovery`` rotations and create ``config_backup``."""
     with op.batch_alter_table("rotation") as batch:
         batch.drop_constraint(op.f(_KIND_0003), type_="check")
-        batch.create_check_constraint(op.f("ck_rotation_kind"), "kind IN ('password', 'activation', 'recovery')")
+        batch.create_check_constraint(
+            op.f("ck_rotation_kind"), "kind IN ('password', 'activation', 'recovery')"
+        )
     op.create_table(
         "config_backup",
         sa.Column("id", sa.String(36), nullable=False),
