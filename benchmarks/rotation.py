@@ -2,9 +2,10 @@
 
 The lab runs in its own process (``camvault lab run --scenario FILE --state DIR``, the same mix of cameras
 and NVRs as ``--devices N`` generates, seed 1), with every device on its own loopback address (127.47.x.y)
-and one free port. Own addresses because that is how a LAN looks: an NVR's logins leave from the NVR's
-address, so an NVR left holding a stale password (the sequential script leaves many) trips its camera's
-illegal-login lock for itself only, not for the host running the benchmark.
+and one free port (a scenario file rather than ``--devices`` because ``lab run`` has no option for the port
+of ``addresses`` mode, and its default, 8080, may be taken). Own addresses because that is how a LAN looks:
+an NVR's logins leave from the NVR's address, so an NVR left holding a stale password (the sequential script
+leaves many) trips its camera's illegal-login lock for itself only, not for the host running the benchmark.
 
 This process is the owner's side. It screens what the installer recorded (one ``userCheck`` each: inactive
 devices, devices without a record and devices whose record is wrong are skipped and counted, and so are the
@@ -15,17 +16,24 @@ injected latency (set on every device through the lab's control API, ``PUT /v1/d
 * **camvault**: :class:`~camvault.fleet.rotation.engine.RotationEngine` in-process, canary 1 then
   ``--concurrency`` devices in flight, journal and vault in the store, NVR channels updated and verified.
   It prints devices per second, the per-device time (p50/p99, from the runner's outcome of each device, NVR
-  channel updates included), peak memory (tracemalloc's peak of Python allocations during the run, and the
-  resident set of this process sampled every 50 ms), requests per device (an httpx request hook on the
-  session's clients counts every request by device, Digest challenges included), the outcome counts, and
-  whether every device accepts its vault-current password afterwards (all checked, by logging in).
+  channel updates included), the resident set of this process (sampled every 50 ms), CPU used by this
+  process and by the lab, requests per device (an httpx request hook on the session's clients counts every
+  request by device, Digest challenges included; the lab keeps no request counts), the outcome counts, and
+  whether every device accepts its vault-current password afterwards (all checked, by logging in). Then one
+  more rotation runs with tracemalloc on, for the peak of Python allocations: tracemalloc makes the run
+  about three times slower, so that pass gives memory only, not speed.
 * **sequential**: what an administrator would write: ``requests`` with ``HTTPDigestAuth``, one device after
   another, ``GET /ISAPI/Security/userCheck`` with the current password, ``PUT /ISAPI/Security/users/1`` with
   ``<User><id>1</id><userName>admin</userName><password>NEW</password></User>``, ``GET userCheck`` with the
   new password. It sets fresh passwords (camvault's Hikvision profile, whose alphabet needs no XML
-  escaping), and it does not update the NVRs. Each latency's run stops after ``--sequential-seconds``; the
-  rate is then extrapolated from the devices done, and the output says so. The passwords it set are put in
-  the vault afterwards, so the vault stays true.
+  escaping), and it does not update the NVRs. Its body carries no ``loginPassword``, so firmware that
+  demands one refuses the change (the lab's NVRs do; hikvision.md §4.4 quotes the script's body and marks
+  that demand of newer firmware as inferred, §16 gap 4); those devices count as refused, with the HTTP
+  status. Each latency's run stops after ``--sequential-seconds``; the rate is then extrapolated from the
+  devices done, and the output says so. The passwords it set are put in the vault afterwards, so the vault
+  stays true.
+
+Devices per second counts the devices rotated: DONE for camvault, changed and verified for the script.
 
 The camvault runs come first: the sequential script leaves NVRs with stale passwords, and a camvault run
 after it would spend its time waiting for those channels to come back online.
@@ -34,7 +42,7 @@ The vault uses a fast Argon2id setting (``t=1, m=8 KiB, p=1``), a benchmark sett
 once, when the vault is created, and no rotation step derives one, so it does not change the figures.
 
 Run: ``python -m benchmarks rotation [--devices 1000] [--concurrency 64] [--latencies 0,0.02]
-[--sequential-seconds 120]``.
+[--sequential-seconds 120] [--no-tracemalloc]``.
 """
 
 from __future__ import annotations
@@ -463,6 +471,8 @@ class CamvaultRun:
             "rss_peak_mib": mib(self.rss_peak),
             "cpu_cores_busy_rotating_process": round(self.cpu[0] / self.seconds, 2) if self.seconds else 0.0,
             "cpu_cores_busy_lab": round(self.cpu[1] / self.seconds, 2) if self.seconds else 0.0,
+            "cpu_ms_per_device_rotating_process": round(1000 * self.cpu[0] / max(1, self.devices), 1),
+            "cpu_ms_per_device_lab": round(1000 * self.cpu[1] / max(1, self.devices), 1),
             "vault_current_accepted": self.accepted,
             "vault_current_rejected": self.rejected,
             "stopped": self.stopped,
@@ -608,7 +618,11 @@ class SequentialRun:
             "seconds": round(self.seconds, 2),
             "complete": self.done == self.devices,
             "devices_per_second": round(self.rate, 2),
-            "extrapolated_seconds_for_all": round(self.devices / self.rate, 1) if self.rate else None,
+            "extrapolated_seconds_for_all": (
+                round(self.seconds * self.devices / self.done, 1)
+                if self.done and self.done < self.devices
+                else None
+            ),
             "per_device_p50_seconds": round(percentile(self.per_device, 0.50), 3),
             "per_device_p99_seconds": round(percentile(self.per_device, 0.99), 3),
             "outcomes": dict(self.outcomes),
@@ -724,8 +738,9 @@ def describe_camvault(run: CamvaultRun) -> list[str]:
         f"max {high}; by method {methods})",
         f"    resident memory of this process: {figures['rss_peak_mib']} MiB peak "
         f"({figures['rss_before_mib']} MiB before the run)",
-        f"    CPU (1.0 = one core busy): this process {figures['cpu_cores_busy_rotating_process']}, "
-        f"the lab {figures['cpu_cores_busy_lab']}",
+        f"    CPU (1.0 = one core busy): this process {figures['cpu_cores_busy_rotating_process']} "
+        f"({figures['cpu_ms_per_device_rotating_process']} ms per device), the lab "
+        f"{figures['cpu_cores_busy_lab']} ({figures['cpu_ms_per_device_lab']} ms per device)",
         f"    outcomes: {dict(run.outcomes)}; NVR channels: {dict(run.dependents) or 'none'}",
         f"    vault-current password accepted by {run.accepted}/{run.devices} devices (all checked by login)"
         + (f"; rejected: {run.rejected[:10]}" if run.rejected else ""),

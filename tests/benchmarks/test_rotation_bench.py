@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import argparse
+from collections import Counter
 
 import pytest
 
 from benchmarks import rotation
 from camvault.device.lab.scenario import generated_scenario
 from camvault.device.model.identity import Kind
+from camvault.errors import DeviceError
+from camvault.fleet.inventory import DeviceRecord
+from camvault.fleet.rotation.engine import DeviceRotation, RotationReport
+from camvault.fleet.rotation.journal import State
+from camvault.fleet.runner import Outcome, RunResult
 
 PLANTED = "Planted-Pa55-XYZ"
 
@@ -78,3 +84,38 @@ def test_benchmark_rotates_a_small_lab_and_compares(capsys: pytest.CaptureFixtur
     printed = capsys.readouterr().out
     assert "ratio camvault / sequential" in printed
     assert "requests per device" in printed
+
+
+def test_a_cut_short_sequential_run_is_extrapolated_from_the_devices_done() -> None:
+    run = rotation.SequentialRun(0.02, devices=100, seconds=10.0)
+    run.per_device = [0.2] * 50
+    run.outcomes = Counter({"changed": 40, "change refused (HTTP 400)": 10})
+    figures = run.figures()
+    assert figures["done"] == 50 and not figures["complete"]
+    assert figures["devices_per_second"] == 4.0  # rotated ones only
+    assert figures["extrapolated_seconds_for_all"] == 20.0
+    assert "extrapolated: 20.0 s for all" in "\n".join(rotation.describe_sequential(run))
+
+    run.per_device = [0.1] * 100
+    assert run.figures()["complete"] and run.figures()["extrapolated_seconds_for_all"] is None
+
+
+def test_tally_counts_states_errors_skips_and_channels() -> None:
+    record = DeviceRecord.new("cam-00001", "hikvision", "127.0.0.1")
+    done = DeviceRotation(
+        "cam-00001", record.id, State.DONE, "", 0, (("nvr/1", "verified"), ("nvr/2", "updated"))
+    )
+    report = RotationReport(
+        "run",
+        result=RunResult(
+            [
+                Outcome(record, value=done, seconds=1.5),
+                Outcome(record, error=DeviceError("cam-00001", "refused"), seconds=0.5),
+                Outcome(record, skipped=True),
+            ]
+        ),
+    )
+    outcomes, channels, seconds = rotation.tally(report)
+    assert outcomes == Counter({"done": 1, "DeviceError": 1, "skipped": 1})
+    assert channels == Counter({"verified": 1, "updated": 1})
+    assert seconds == [1.5, 0.5]
