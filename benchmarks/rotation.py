@@ -49,11 +49,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import math
 import os
 import random
-import shutil
 import signal
 import socket
 import statistics
@@ -85,6 +85,7 @@ from camvault.passwords import generate, profile_for
 __all__ = ["main"]
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 ADDRESS_PREFIX = "127.47"
 PASSPHRASE = "rotation benchmark passphrase"  # the throwaway vault of one benchmark run
@@ -150,18 +151,29 @@ def write_scenario(path: Path, devices: int, http_port: int) -> None:
 
 def start_lab(devices: int, work: Path) -> Lab:
     """Launch the lab and wait until it announces its control API (every device then answers)."""
-    scenario, state = work / "scenario.toml", work / "lab"
+    scenario, state, log = work / "scenario.toml", work / "lab", work / "lab.log"
     write_scenario(scenario, devices, pick_port())
     started = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "camvault", "lab", "run", "--scenario", str(scenario), "--state", str(state)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    with log.open("wb") as output:  # a file, not a pipe: a long run must never block on a full pipe
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "camvault",
+                "lab",
+                "run",
+                "--scenario",
+                str(scenario),
+                "--state",
+                str(state),
+            ],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     control = state / "control.json"
     while not control.exists():
         if process.poll() is not None:
-            raise RuntimeError(process.stderr.read().decode() if process.stderr else "the lab exited")
+            raise RuntimeError(f"the lab exited: {log.read_text(errors='replace')[-2000:]}")
         if time.perf_counter() - started > LAB_START_SECONDS:
             process.kill()
             raise RuntimeError(f"the lab did not start within {LAB_START_SECONDS:g} s")
@@ -275,25 +287,28 @@ def read_lab_devices(state: Path) -> list[LabDevice]:
     return devices
 
 
-async def gather_bounded(
-    items: Sequence[T], work: Callable[[T], Awaitable[bool]], concurrency: int
-) -> list[bool]:
+async def gather_bounded(items: Sequence[T], work: Callable[[T], Awaitable[R]], concurrency: int) -> list[R]:
     """``work`` over ``items``, at most ``concurrency`` at once, results in order."""
     slots = asyncio.Semaphore(concurrency)
 
-    async def one(item: T) -> bool:
+    async def one(item: T) -> R:
         async with slots:
             return await work(item)
 
     return await asyncio.gather(*(one(item) for item in items))
 
 
-async def login_works(session: FleetSession, record: DeviceRecord, password: str) -> bool:
-    """Whether the device accepts ``admin`` with ``password`` (one attempt at most, through the driver)."""
+async def try_login(session: FleetSession, record: DeviceRecord, password: str) -> str:
+    """Log in as ``admin`` once, through the driver (one attempt at most).
+
+    Returns:
+        ``ok``, ``refused``, or the class name of the camvault error that stopped it (``DeviceUnreachable``...).
+    """
     try:
-        return (await session.driver(record).check_login(Credential("admin", password))).ok
-    except CamvaultError:
-        return False
+        result = await session.driver(record).check_login(Credential("admin", password))
+    except CamvaultError as exc:
+        return type(exc).__name__
+    return "ok" if result.ok else "refused"
 
 
 async def screen(
@@ -315,15 +330,21 @@ async def screen(
     session = FleetSession(store, None, concurrency=concurrency)
     try:
 
-        async def check(device: LabDevice) -> bool:
+        async def check(device: LabDevice) -> str:
             assert device.password is not None
-            return await login_works(session, device.record, device.password)
+            return await try_login(session, device.record, device.password)
 
-        works = await gather_bounded(candidates, check, concurrency)
+        logins = await gather_bounded(candidates, check, concurrency)
     finally:
         await session.aclose()
-    usable = {device.record.label for device, ok in zip(candidates, works, strict=True) if ok}
-    skipped["recorded password wrong"] += len(candidates) - len(usable)
+    usable = set()
+    for device, login in zip(candidates, logins, strict=True):
+        if login == "ok":
+            usable.add(device.record.label)
+        elif login == "refused":
+            skipped["recorded password wrong"] += 1
+        else:
+            skipped[f"no answer to the check ({login})"] += 1
     kept = []
     for device in candidates:
         if device.record.label not in usable:
@@ -554,19 +575,27 @@ async def rotate_with_camvault(
 
 
 async def check_vault_current(fleet: Fleet, concurrency: int) -> tuple[int, list[str]]:
-    """Log in to every enrolled device with its vault-current password; returns (accepted, rejected labels)."""
+    """Log in to every enrolled device with its vault-current password.
+
+    Returns:
+        How many accepted it, and ``label (why)`` for every other one.
+    """
     records = fleet.current_records()
     session = FleetSession(fleet.store, fleet.vault, concurrency=concurrency)
     try:
 
-        async def check(record: DeviceRecord) -> bool:
+        async def check(record: DeviceRecord) -> str:
             credential = session.credential(record)
-            return credential is not None and await login_works(session, record, credential.password)
+            if credential is None:
+                return "no credential in the vault"
+            return await try_login(session, record, credential.password)
 
-        works = await gather_bounded(records, check, concurrency)
+        logins = await gather_bounded(records, check, concurrency)
     finally:
         await session.aclose()
-    rejected = sorted(record.label for record, ok in zip(records, works, strict=True) if not ok)
+    rejected = sorted(
+        f"{record.label} ({login})" for record, login in zip(records, logins, strict=True) if login != "ok"
+    )
     return len(records) - len(rejected), rejected
 
 
@@ -588,6 +617,7 @@ class SequentialRun:
 
     latency: float
     devices: int
+    limit: float
     seconds: float = 0.0
     per_device: list[float] = field(default_factory=list)
     outcomes: Counter[str] = field(default_factory=Counter)
@@ -679,7 +709,7 @@ def rotate_sequentially(
         The measurements, and the new password of every device whose change the device acknowledged.
     """
     profile = profile_for("hikvision")
-    run = SequentialRun(latency, len(targets))
+    run = SequentialRun(latency, len(targets), seconds)
     changed: dict[str, str] = {}
     started = time.perf_counter()
     for target in targets:
@@ -699,9 +729,10 @@ def rotate_sequentially(
 
 def sequential_targets(fleet: Fleet) -> list[Target]:
     """Every enrolled device with its vault-current password."""
+    records = fleet.current_records()
     with fleet.store.transaction(readonly=True) as conn:
         targets = []
-        for record in fleet.current_records():
+        for record in records:
             assert record.credential_ref is not None
             secret = fleet.vault.current(conn, record.credential_ref)
             targets.append(Target(record.label, f"http://{record.host}:{record.port}", secret.password))
@@ -710,8 +741,9 @@ def sequential_targets(fleet: Fleet) -> list[Target]:
 
 def record_in_vault(fleet: Fleet, changed: dict[str, str]) -> None:
     """Put the passwords the script set in the vault, so that it stays true."""
+    records = fleet.current_records()
     with fleet.store.transaction() as conn:
-        for record in fleet.current_records():
+        for record in records:
             if record.label in changed and record.credential_ref is not None:
                 fleet.vault.put(
                     conn, record.credential_ref, changed[record.label], username="admin", note="benchmark"
@@ -767,7 +799,7 @@ def describe_sequential(run: SequentialRun) -> list[str]:
     scope = (
         f"all {run.devices} devices"
         if figures["complete"]
-        else f"{run.done} of {run.devices} devices before the {run.seconds:.0f} s limit; "
+        else f"{run.done} of {run.devices} devices within the {run.limit:g} s limit; "
         f"extrapolated: {figures['extrapolated_seconds_for_all']} s for all"
     )
     return [
@@ -820,69 +852,86 @@ def ratios(camvault: Sequence[CamvaultRun], sequential: Sequence[SequentialRun])
     return result
 
 
+@dataclass(slots=True)
+class Results:
+    """Everything one benchmark run measured."""
+
+    enrolled: int
+    skipped: Counter[str]
+    load_average: float
+    camvault: list[CamvaultRun] = field(default_factory=list)
+    memory: CamvaultRun | None = None
+    sequential: list[SequentialRun] = field(default_factory=list)
+
+
+def measure(args: argparse.Namespace, lab: Lab, store: Store) -> Results:
+    """Screen and enrol the lab, then run camvault and the script at every latency, printing as it goes."""
+    kept, skipped = asyncio.run(screen(store, read_lab_devices(lab.state), args.concurrency))
+    fleet = build_fleet(store, kept, skipped)
+    labels = [record.label for record in fleet.records]
+    cameras, nvrs = lab_mix(args.devices)
+    results = Results(len(fleet.records), skipped, os.getloadavg()[0])
+    print(
+        f"rotation benchmark: a lab of {args.devices} devices ({cameras} cameras, {nvrs} NVRs) in its own "
+        f"process, started in {lab.startup_seconds:.1f} s; concurrency {args.concurrency}, canary 1; "
+        f"{os.cpu_count()} CPUs, load average {results.load_average:.2f}"
+    )
+    print(
+        f"  enrolled {len(fleet.records)} ({fleet.cameras} cameras, {fleet.nvrs} NVRs); "
+        f"skipped {sum(skipped.values())}: {dict(skipped) or 'none'}"
+    )
+    print("  vault: Argon2id t=1 m=8 KiB p=1 (a benchmark setting; derived once, not per rotation)")
+    for latency in args.latencies:
+        set_latency(lab, labels, latency)
+        results.camvault.append(asyncio.run(rotate_with_camvault(fleet, lab, latency, args.concurrency)))
+        print("\n".join(describe_camvault(results.camvault[-1])))
+    if not args.no_tracemalloc:
+        results.memory = asyncio.run(
+            rotate_with_camvault(fleet, lab, args.latencies[-1], args.concurrency, trace=True)
+        )
+        print("\n".join(describe_memory(results.memory)))
+    for latency in args.latencies:
+        set_latency(lab, labels, latency)
+        run, changed = rotate_sequentially(sequential_targets(fleet), latency, args.sequential_seconds)
+        record_in_vault(fleet, changed)
+        results.sequential.append(run)
+        print("\n".join(describe_sequential(run)))
+    return results
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Run the benchmark, print its figures, and return them."""
     args = parse_arguments(argv)
-    load = os.getloadavg()[0]
-    work = Path(tempfile.mkdtemp(prefix="camvault-bench-rotation-"))
-    lab = start_lab(args.devices, work)
-    memory: CamvaultRun | None = None
-    try:
-        store = Store.open(f"sqlite:///{work / 'fleet.sqlite'}")
-        kept, skipped = asyncio.run(screen(store, read_lab_devices(lab.state), args.concurrency))
-        fleet = build_fleet(store, kept, skipped)
-        labels = [record.label for record in fleet.records]
-        cameras, nvrs = lab_mix(args.devices)
-        print(
-            f"rotation benchmark: a lab of {args.devices} devices ({cameras} cameras, {nvrs} NVRs) in its own "
-            f"process, started in {lab.startup_seconds:.1f} s; concurrency {args.concurrency}, canary 1; "
-            f"{os.cpu_count()} CPUs, load average {load:.2f} at the start"
-        )
-        print(
-            f"  enrolled {len(fleet.records)} ({fleet.cameras} cameras, {fleet.nvrs} NVRs); "
-            f"skipped {sum(skipped.values())}: {dict(skipped) or 'none'}"
-        )
-        print("  vault: Argon2id t=1 m=8 KiB p=1 (a benchmark setting; derived once, not per rotation)")
-        camvault_runs = []
-        for latency in args.latencies:
-            set_latency(lab, labels, latency)
-            camvault_runs.append(asyncio.run(rotate_with_camvault(fleet, lab, latency, args.concurrency)))
-            print("\n".join(describe_camvault(camvault_runs[-1])))
-        if not args.no_tracemalloc:
-            memory = asyncio.run(
-                rotate_with_camvault(fleet, lab, args.latencies[-1], args.concurrency, trace=True)
+    with contextlib.ExitStack() as cleanup:
+        work = Path(
+            cleanup.enter_context(
+                tempfile.TemporaryDirectory(prefix="camvault-bench-rotation-", ignore_cleanup_errors=True)
             )
-            print("\n".join(describe_memory(memory)))
-        sequential_runs = []
-        for latency in args.latencies:
-            set_latency(lab, labels, latency)
-            run, changed = rotate_sequentially(sequential_targets(fleet), latency, args.sequential_seconds)
-            record_in_vault(fleet, changed)
-            sequential_runs.append(run)
-            print("\n".join(describe_sequential(run)))
-        store.close()
-    finally:
-        stop_lab(lab)
-        shutil.rmtree(work, ignore_errors=True)
-    compared = ratios(camvault_runs, sequential_runs)
+        )
+        lab = start_lab(args.devices, work)
+        cleanup.callback(stop_lab, lab)
+        store = Store.open(f"sqlite:///{work / 'fleet.sqlite'}")
+        cleanup.callback(store.close)
+        results = measure(args, lab, store)
+    compared = ratios(results.camvault, results.sequential)
     for latency, ratio in compared.items():
         verdict = f"{ratio:.2f}x" if ratio is not None else "n/a (the sequential script rotated nothing)"
         print(f"  ratio camvault / sequential (devices per second) at {latency}: {verdict}")
-    result = {
+    summary = {
         "devices": args.devices,
-        "enrolled": len(fleet.records),
-        "skipped": dict(skipped),
+        "enrolled": results.enrolled,
+        "skipped": dict(results.skipped),
         "concurrency": args.concurrency,
         "cpus": os.cpu_count(),
-        "load_average_at_start": round(load, 2),
+        "load_average_before_rotating": round(results.load_average, 2),
         "lab_startup_seconds": round(lab.startup_seconds, 2),
-        "camvault": [run.figures() for run in camvault_runs],
-        "tracemalloc_pass": memory.figures() if memory is not None else None,
-        "sequential": [run.figures() for run in sequential_runs],
+        "camvault": [run.figures() for run in results.camvault],
+        "tracemalloc_pass": results.memory.figures() if results.memory is not None else None,
+        "sequential": [run.figures() for run in results.sequential],
         "ratio_camvault_over_sequential": compared,
     }
-    print(json.dumps(result))
-    return result
+    print(json.dumps(summary))
+    return summary
 
 
 if __name__ == "__main__":

@@ -87,7 +87,7 @@ def test_benchmark_rotates_a_small_lab_and_compares(capsys: pytest.CaptureFixtur
 
 
 def test_a_cut_short_sequential_run_is_extrapolated_from_the_devices_done() -> None:
-    run = rotation.SequentialRun(0.02, devices=100, seconds=10.0)
+    run = rotation.SequentialRun(0.02, devices=100, limit=10.0, seconds=10.0)
     run.per_device = [0.2] * 50
     run.outcomes = Counter({"changed": 40, "change refused (HTTP 400)": 10})
     figures = run.figures()
