@@ -9,11 +9,7 @@ from __future__ import annotations
 
 import json
 import random
-import signal
 import stat
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +21,7 @@ from camvault.cli.main import app
 from camvault.fleet.store import Store
 from camvault.fleet.vault import Vault
 from tests.fleet.vault.conftest import FAST_KDF, PASSPHRASE
+from tests.lab_process import start_lab_process, stop_lab_process
 
 pytestmark = pytest.mark.slow
 
@@ -70,31 +67,11 @@ def lab(tmp_path: Path) -> Iterator[tuple[Path, dict[str, object]]]:
     port, sadp, wsd = random.randint(20000, 40000), random.randint(40001, 45000), random.randint(45001, 50000)
     (tmp_path / "site.toml").write_text(scenario(port, sadp, wsd))
     state = tmp_path / "state"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "camvault",
-            "lab",
-            "run",
-            "--scenario",
-            str(tmp_path / "site.toml"),
-            "--state",
-            str(state),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 30
-    while not (state / "control.json").exists():
-        assert process.poll() is None, process.stderr.read() if process.stderr else b""
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    process = start_lab_process(tmp_path / "site.toml", state)
     try:
         yield state, {"port": port, "sadp": sadp, "wsd": wsd}
     finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
+        stop_lab_process(process)
 
 
 def fleet(db: str, *args: str) -> Result:

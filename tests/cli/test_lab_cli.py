@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
+
+from tests.lab_process import start_lab_process, stop_lab_process
 
 SCENARIO = """
 [lab]
@@ -40,36 +39,11 @@ def camvault(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str
 def start(tmp_path: Path) -> subprocess.Popen[str]:
     scenario = tmp_path / "site.toml"
     scenario.write_text(SCENARIO)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "camvault",
-            "lab",
-            "run",
-            "--scenario",
-            str(scenario),
-            "--state",
-            str(tmp_path / "state"),
-            "--manifest",
-            str(tmp_path / "manifest.json"),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "COLUMNS": "200"},
-    )
-    deadline = time.monotonic() + 30
-    while not (tmp_path / "state" / "control.json").exists():
-        assert process.poll() is None, process.stdout.read() if process.stdout else ""
-        assert time.monotonic() < deadline, "the lab did not start"
-        time.sleep(0.1)
-    return process
+    return start_lab_process(scenario, tmp_path / "state", "--manifest", str(tmp_path / "manifest.json"))
 
 
 def stop(process: subprocess.Popen[str]) -> str:
-    process.send_signal(signal.SIGTERM)
-    output, _ = process.communicate(timeout=30)
+    output = stop_lab_process(process)
     assert process.returncode == 0, output
     return output
 
