@@ -384,12 +384,14 @@ class RequestCounter:
         self.by_method: Counter[str] = Counter()
 
     def attach(self, client: httpx.AsyncClient) -> None:
-        """Count every request ``client`` sends from now on (each Digest round trip is one)."""
+        """Count every request ``client`` sends from now on (each Digest round trip is one); idempotent."""
         hooks = client.event_hooks
-        hooks["request"] = [*hooks.get("request", []), self._count]
-        client.event_hooks = hooks
+        if self.count_request not in hooks.get("request", []):
+            hooks["request"] = [*hooks.get("request", []), self.count_request]
+            client.event_hooks = hooks
 
-    async def _count(self, request: httpx.Request) -> None:
+    async def count_request(self, request: httpx.Request) -> None:
+        """The hook: count one request."""
         self.by_host[request.url.host] += 1
         self.by_method[request.method] += 1
 
@@ -397,6 +399,23 @@ class RequestCounter:
     def total(self) -> int:
         """Every request counted."""
         return sum(self.by_host.values())
+
+
+@dataclass
+class CountingSession(FleetSession):
+    """A fleet session whose every HTTP client, whenever made, reports its requests to ``counter``.
+
+    Hooking :meth:`FleetSession.http` rather than one client counts every request however the session
+    spreads devices over clients.
+    """
+
+    counter: RequestCounter = field(default_factory=RequestCounter)
+
+    def http(self, *, verify: bool, **where: Any) -> httpx.AsyncClient:
+        """The session's client for this setting (and device), counted."""
+        client = super().http(verify=verify, **where)
+        self.counter.attach(client)
+        return client
 
 
 class RssSampler:
@@ -444,10 +463,10 @@ def mib(count: float) -> float:
 
 @dataclass(slots=True)
 class CamvaultRun:
-    """What one camvault rotation run measured."""
+    """What one camvault rotation run measured (``hosts``: the address of every device rotated)."""
 
     latency: float
-    devices: int
+    hosts: tuple[str, ...]
     seconds: float
     per_device: list[float]
     outcomes: Counter[str]
@@ -462,13 +481,18 @@ class CamvaultRun:
     stopped: str | None = None
 
     @property
+    def devices(self) -> int:
+        """Devices in the run."""
+        return len(self.hosts)
+
+    @property
     def rotated(self) -> int:
         """Devices whose rotation finished (DONE)."""
         return self.outcomes["done"]
 
     def figures(self) -> dict[str, Any]:
         """The run as JSON-ready figures."""
-        per_host = sorted(self.requests.by_host.values())
+        per_host = sorted(self.requests.by_host.get(host, 0) for host in self.hosts)
         return {
             "latency_ms": round(self.latency * 1000),
             "devices": self.devices,
@@ -533,10 +557,8 @@ async def rotate_with_camvault(
     slower, so its time is not a figure.
     """
     records = fleet.current_records()
-    session = FleetSession(fleet.store, fleet.vault, concurrency=concurrency)
-    counter = RequestCounter()
-    for verify in (True, False):
-        counter.attach(session.http(verify=verify))
+    session = CountingSession(fleet.store, fleet.vault, concurrency=concurrency)
+    counter = session.counter
     engine = RotationEngine(session, RotateOptions(canary=1, concurrency=concurrency))
     sampler = RssSampler()
     sampler.start()
@@ -558,7 +580,7 @@ async def rotate_with_camvault(
     outcomes, dependents, per_device = tally(report)
     run = CamvaultRun(
         latency,
-        len(records),
+        tuple(record.host for record in records),
         seconds,
         per_device,
         outcomes,

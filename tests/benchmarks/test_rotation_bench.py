@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
+from pathlib import Path
 
+import httpx
 import pytest
 
 from benchmarks import rotation
@@ -15,6 +17,7 @@ from camvault.fleet.inventory import DeviceRecord
 from camvault.fleet.rotation.engine import DeviceRotation, RotationReport
 from camvault.fleet.rotation.journal import State
 from camvault.fleet.runner import Outcome, RunResult
+from camvault.fleet.store import Store
 
 PLANTED = "Planted-Pa55-XYZ"
 
@@ -119,3 +122,20 @@ def test_tally_counts_states_errors_skips_and_channels() -> None:
     assert outcomes == Counter({"done": 1, "DeviceError": 1, "skipped": 1})
     assert channels == Counter({"verified": 1, "updated": 1})
     assert seconds == [1.5, 0.5]
+
+
+async def test_counting_session_hooks_each_client_once(tmp_path: Path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path / 'fleet.sqlite'}")
+    session = rotation.CountingSession(store, None)
+    try:
+        clients = [session.http(verify=verify) for verify in (True, False, True)]
+        for client in clients:
+            assert client.event_hooks["request"].count(session.counter.count_request) == 1
+        await session.counter.count_request(
+            httpx.Request("GET", "http://127.0.0.1:1/ISAPI/Security/userCheck")
+        )
+        assert session.counter.by_host == Counter({"127.0.0.1": 1})
+        assert session.counter.by_method == Counter({"GET": 1})
+    finally:
+        await session.aclose()
+        store.close()
