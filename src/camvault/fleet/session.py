@@ -7,7 +7,11 @@ through :meth:`FleetSession.credential` for the one operation that needs them.
 
 from __future__ import annotations
 
+import functools
 import importlib
+import ssl
+import zlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import httpx
@@ -22,7 +26,20 @@ from camvault.fleet.vault import Vault
 __all__ = ["DEFAULT_TIMEOUT", "FleetSession", "endpoint_of"]
 
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+MAX_SHARDS = 64
+DEVICES_PER_SHARD = 4
 _DRIVER_MODULES = {"hikvision": "camvault.fleet.drivers.hikvision", "onvif": "camvault.fleet.drivers.onvif"}
+
+
+@functools.cache
+def _tls_context(verify: bool) -> ssl.SSLContext:
+    """One TLS context per setting for every pool (building one reads the system CA store)."""
+    if verify:
+        return ssl.create_default_context()
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 def endpoint_of(record: DeviceRecord) -> Endpoint:
@@ -39,7 +56,8 @@ class FleetSession:
         vault: the unlocked vault, or ``None`` for commands that need no credentials.
         budget: the attempt budget shared by every driver of this session.
         clock: the time source.
-        concurrency: connection pool size of the HTTP clients.
+        concurrency: how many devices the session's users keep in flight (sizes the connection pools).
+        request_hooks: httpx request event hooks given to every client (e.g. a request counter).
     """
 
     store: Store
@@ -47,23 +65,38 @@ class FleetSession:
     budget: AttemptBudget = field(default_factory=AttemptBudget)
     clock: Clock = field(default_factory=SystemClock)
     concurrency: int = 64
-    _clients: dict[bool, httpx.AsyncClient] = field(default_factory=dict, repr=False)
+    request_hooks: list[Callable[[httpx.Request], Awaitable[None]]] = field(default_factory=list, repr=False)
+    _clients: dict[tuple[bool, int], httpx.AsyncClient] = field(default_factory=dict, repr=False)
 
     def inventory(self) -> Inventory:
         """An inventory stamped with the session clock."""
         return Inventory(self.clock.now())
 
-    def http(self, *, verify: bool) -> httpx.AsyncClient:
-        """The shared client (one verifying TLS, one not, for devices the owner marked so)."""
-        client = self._clients.get(verify)
+    @property
+    def shards(self) -> int:
+        """How many connection pools each TLS setting is split into (see :meth:`http`)."""
+        return max(1, min(MAX_SHARDS, self.concurrency // DEVICES_PER_SHARD))
+
+    def http(self, *, verify: bool, host: str = "") -> httpx.AsyncClient:
+        """The client for ``host``: shared by the devices of its shard, one set verifying TLS, one not.
+
+        Every device is its own host, so one pool for the whole fleet gains nothing from sharing and costs a
+        lot: httpcore matches each queued request against every pooled connection, which grows with the
+        square of the devices in flight. Pools of a few devices each keep that cost flat.
+        """
+        shard = zlib.crc32(host.encode()) % self.shards
+        client = self._clients.get((verify, shard))
         if client is None:
-            limits = httpx.Limits(
-                max_connections=self.concurrency * 2, max_keepalive_connections=self.concurrency
-            )
+            per_shard = max(2, -(-self.concurrency // self.shards))
+            limits = httpx.Limits(max_connections=per_shard * 2, max_keepalive_connections=per_shard)
             client = httpx.AsyncClient(
-                verify=verify, timeout=DEFAULT_TIMEOUT, limits=limits, follow_redirects=False
+                verify=_tls_context(verify),
+                timeout=DEFAULT_TIMEOUT,
+                limits=limits,
+                follow_redirects=False,
+                event_hooks={"request": list(self.request_hooks)},
             )
-            self._clients[verify] = client
+            self._clients[(verify, shard)] = client
         return client
 
     def driver(self, record: DeviceRecord) -> DeviceDriver:
@@ -80,7 +113,7 @@ class FleetSession:
         driver_class = driver_for(record.vendor)
         return driver_class(
             endpoint_of(record),
-            client=self.http(verify=record.verify_tls),
+            client=self.http(verify=record.verify_tls, host=record.host),
             budget=self.budget,
             name=record.label,
         )
