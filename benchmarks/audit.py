@@ -104,7 +104,7 @@ async def run_audit(store: Store, vault: Vault, concurrency: int, *, trace: bool
     """Collect and score the whole inventory once, measuring (``trace``: with tracemalloc on, which slows
     Python several times over: its pass gives the allocation peak only)."""
     counter = RequestCounter()
-    session = FleetSession(store, vault, concurrency=concurrency, request_hooks=[counter._count])
+    session = FleetSession(store, vault, concurrency=concurrency, request_hooks=[counter.count_request])
     with store.transaction(readonly=True) as conn:
         records = session.inventory().all(conn)
     sampler = RssSampler()
