@@ -55,6 +55,8 @@ class NvrAgent:
         self._client = httpx.AsyncClient(transport=transport, timeout=CHECK_TIMEOUT)
         self._due: dict[int, float] = {}
         self._wake = asyncio.Event()
+        self._woken: set[int] = set()
+        self._woke_all = False
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -81,13 +83,20 @@ class NvrAgent:
         """
         if channel_id is None:
             self._due.clear()
+            self._woke_all = True
         else:
             self._due.pop(channel_id, None)
+            self._woken.add(channel_id)
         self._wake.set()
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
+            # Cleared before the round, not after: a wake that arrives while checks are in flight must
+            # not be lost (the edited channel is checked again at once instead of after the retry delay).
+            self._wake.clear()
+            self._woken.clear()
+            self._woke_all = False
             now = loop.time()
             if self.model.power is PowerState.ON:
                 due = [
@@ -105,11 +114,11 @@ class NvrAgent:
                         interval = (
                             self.check_seconds if result is DetectResult.CONNECT else self.retry_seconds
                         )
-                        self._due[channel.id] = finished + interval
+                        edited = self._woke_all or channel.id in self._woken
+                        self._due[channel.id] = finished if edited else finished + interval
             for stale in set(self._due) - set(self.model.channels):
                 del self._due[stale]
             upcoming = min(self._due.values(), default=loop.time() + self.check_seconds)
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=max(0.05, upcoming - loop.time()))
 
