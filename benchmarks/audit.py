@@ -33,7 +33,6 @@ import httpx
 from benchmarks.rotation import (
     BENCH_KDF,
     PASSPHRASE,
-    Lab,
     LabDevice,
     RequestCounter,
     RssSampler,
@@ -43,6 +42,7 @@ from benchmarks.rotation import (
     start_lab,
     stop_lab,
 )
+from camvault.device.lab.process import LabProcess
 from camvault.fleet.audit import AuditReport, audit, default_catalogue
 from camvault.fleet.collect import collect
 from camvault.fleet.inventory import Inventory
@@ -135,7 +135,7 @@ async def run_audit(store: Store, vault: Vault, concurrency: int, *, trace: bool
     )
 
 
-def locked_devices(lab: Lab) -> int:
+def locked_devices(lab: LabProcess) -> int:
     """How many devices the lab reports with a login lock engaged for any source."""
     headers = {"Authorization": f"Bearer {lab.token}"}
     with httpx.Client(base_url=lab.url, headers=headers, timeout=60.0, trust_env=False) as control:

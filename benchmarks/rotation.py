@@ -54,11 +54,8 @@ import json
 import math
 import os
 import random
-import signal
 import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import tracemalloc
@@ -73,6 +70,7 @@ import psutil  # type: ignore[import-untyped]  # no stubs in the dev dependencie
 import requests
 from requests.auth import HTTPDigestAuth
 
+from camvault.device.lab.process import LabProcess
 from camvault.errors import CamvaultError
 from camvault.fleet.drivers import Credential
 from camvault.fleet.inventory import DeviceRecord, Inventory
@@ -99,25 +97,6 @@ REQUEST_TIMEOUT = 10.0
 
 
 # ------------------------------------------------------------------------------------------------ the lab
-
-
-@dataclass(frozen=True, slots=True)
-class Lab:
-    """A lab running in its own process.
-
-    Attributes:
-        process: the ``camvault lab run`` process.
-        state: its state directory.
-        url: the control API's base URL.
-        token: the control API's bearer token.
-        startup_seconds: from launch until ``control.json`` appeared.
-    """
-
-    process: subprocess.Popen[bytes]
-    state: Path
-    url: str
-    token: str = field(repr=False)
-    startup_seconds: float
 
 
 def lab_mix(devices: int) -> tuple[int, int]:
@@ -149,52 +128,21 @@ def write_scenario(path: Path, devices: int, http_port: int) -> None:
     )
 
 
-def start_lab(devices: int, work: Path) -> Lab:
+def start_lab(devices: int, work: Path) -> LabProcess:
     """Launch the lab and wait until it announces its control API (every device then answers)."""
-    scenario, state, log = work / "scenario.toml", work / "lab", work / "lab.log"
+    scenario = work / "scenario.toml"
     write_scenario(scenario, devices, pick_port())
-    started = time.perf_counter()
-    with log.open("wb") as output:  # a file, not a pipe: a long run must never block on a full pipe
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "camvault",
-                "lab",
-                "run",
-                "--scenario",
-                str(scenario),
-                "--state",
-                str(state),
-            ],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    control = state / "control.json"
-    while not control.exists():
-        if process.poll() is not None:
-            raise RuntimeError(f"the lab exited: {log.read_text(errors='replace')[-2000:]}")
-        if time.perf_counter() - started > LAB_START_SECONDS:
-            process.kill()
-            raise RuntimeError(f"the lab did not start within {LAB_START_SECONDS:g} s")
-        time.sleep(0.05)
-    startup = time.perf_counter() - started
-    announced = json.loads(control.read_text())
-    return Lab(process, state, str(announced["url"]), str(announced["token"]), startup)
+    return LabProcess.start(
+        work / "lab", "--scenario", str(scenario), log=work / "lab.log", timeout=LAB_START_SECONDS
+    )
 
 
-def stop_lab(lab: Lab) -> None:
+def stop_lab(lab: LabProcess) -> None:
     """Stop the lab process (it saves its state; the benchmark removes it afterwards)."""
-    if lab.process.poll() is None:
-        lab.process.send_signal(signal.SIGTERM)
-        try:
-            lab.process.wait(timeout=120)
-        except subprocess.TimeoutExpired:
-            lab.process.kill()
-            lab.process.wait()
+    lab.stop()
 
 
-def set_latency(lab: Lab, labels: Sequence[str], latency: float) -> None:
+def set_latency(lab: LabProcess, labels: Sequence[str], latency: float) -> None:
     """Inject ``latency`` seconds into every request to each device (0 clears the faults)."""
     headers = {"Authorization": f"Bearer {lab.token}"}
     with httpx.Client(base_url=lab.url, headers=headers, timeout=30.0, trust_env=False) as control:
@@ -549,7 +497,7 @@ def cpu_seconds(process: psutil.Process) -> float:
 
 
 async def rotate_with_camvault(
-    fleet: Fleet, lab: Lab, latency: float, concurrency: int, *, trace: bool = False
+    fleet: Fleet, lab: LabProcess, latency: float, concurrency: int, *, trace: bool = False
 ) -> CamvaultRun:
     """One engine run over the fleet, measured (see the module docstring).
 
@@ -886,7 +834,7 @@ class Results:
     sequential: list[SequentialRun] = field(default_factory=list)
 
 
-def measure(args: argparse.Namespace, lab: Lab, store: Store) -> Results:
+def measure(args: argparse.Namespace, lab: LabProcess, store: Store) -> Results:
     """Screen and enrol the lab, then run camvault and the script at every latency, printing as it goes."""
     kept, skipped = asyncio.run(screen(store, read_lab_devices(lab.state), args.concurrency))
     fleet = build_fleet(store, kept, skipped)

@@ -17,13 +17,13 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from camvault.cli.main import app
+from camvault.device.lab.process import LabProcess
 from camvault.fleet.inventory import Inventory
 from camvault.fleet.session import FleetSession
 from camvault.fleet.store import Store
 from camvault.fleet.vault import Vault
 from tests.cli.test_fleet_workflow import lab_state
 from tests.fleet.vault.conftest import FAST_KDF, PASSPHRASE
-from tests.lab_process import start_lab_process, stop_lab_process
 
 pytestmark = pytest.mark.slow
 
@@ -62,11 +62,11 @@ def lab(tmp_path: Path) -> Iterator[tuple[Path, int]]:
     port = random.randint(20000, 40000)
     (tmp_path / "site.toml").write_text(scenario(port))
     state = tmp_path / "state"
-    process = start_lab_process(tmp_path / "site.toml", state)
+    lab = LabProcess.start(state, "--scenario", str(tmp_path / "site.toml"))
     try:
         yield state, port
     finally:
-        stop_lab_process(process)
+        lab.stop(timeout=30)
 
 
 def fleet(db: str, *args: str) -> Result:

@@ -18,10 +18,10 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from camvault.cli.main import app
+from camvault.device.lab.process import LabProcess
 from camvault.fleet.store import Store
 from camvault.fleet.vault import Vault
 from tests.fleet.vault.conftest import FAST_KDF, PASSPHRASE
-from tests.lab_process import start_lab_process, stop_lab_process
 
 pytestmark = pytest.mark.slow
 
@@ -67,11 +67,11 @@ def lab(tmp_path: Path) -> Iterator[tuple[Path, dict[str, object]]]:
     port, sadp, wsd = random.randint(20000, 40000), random.randint(40001, 45000), random.randint(45001, 50000)
     (tmp_path / "site.toml").write_text(scenario(port, sadp, wsd))
     state = tmp_path / "state"
-    process = start_lab_process(tmp_path / "site.toml", state)
+    lab = LabProcess.start(state, "--scenario", str(tmp_path / "site.toml"))
     try:
         yield state, {"port": port, "sadp": sadp, "wsd": wsd}
     finally:
-        stop_lab_process(process)
+        lab.stop(timeout=30)
 
 
 def fleet(db: str, *args: str) -> Result:

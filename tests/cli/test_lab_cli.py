@@ -8,8 +8,10 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
-from tests.lab_process import start_lab_process, stop_lab_process
+from camvault.device.lab.process import LabProcess
+from camvault.errors import ConfigurationError
 
 SCENARIO = """
 [lab]
@@ -36,20 +38,27 @@ def camvault(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str
     )
 
 
-def start(tmp_path: Path) -> subprocess.Popen[str]:
+def start(tmp_path: Path) -> LabProcess:
     scenario = tmp_path / "site.toml"
     scenario.write_text(SCENARIO)
-    return start_lab_process(scenario, tmp_path / "state", "--manifest", str(tmp_path / "manifest.json"))
+    return LabProcess.start(
+        tmp_path / "state",
+        "--scenario",
+        str(scenario),
+        "--manifest",
+        str(tmp_path / "manifest.json"),
+        timeout=30,
+    )
 
 
-def stop(process: subprocess.Popen[str]) -> str:
-    output = stop_lab_process(process)
-    assert process.returncode == 0, output
+def stop(lab: LabProcess) -> str:
+    output = lab.stop(timeout=30)
+    assert lab.process.returncode == 0, output
     return output
 
 
 def test_lab_runs_until_sigterm_and_keeps_its_state(tmp_path: Path) -> None:
-    process = start(tmp_path)
+    lab = start(tmp_path)
     try:
         manifest = json.loads((tmp_path / "manifest.json").read_text())
         front = next(d for d in manifest["devices"] if d["label"] == "front")
@@ -84,17 +93,17 @@ def test_lab_runs_until_sigterm_and_keeps_its_state(tmp_path: Path) -> None:
             and "Traceback" not in bad.stdout + bad.stderr
         )
     finally:
-        output = stop(process)
+        output = stop(lab)
     assert "lab stopped" in output
     assert not (tmp_path / "state" / "control.json").exists()
-    process = start(tmp_path)
+    lab = start(tmp_path)
     try:
         manifest = json.loads((tmp_path / "manifest.json").read_text())
         assert next(d for d in manifest["devices"] if d["label"] == "front")["activated"] is False, (
             "the reset survived"
         )
     finally:
-        stop(process)
+        stop(lab)
 
 
 def test_commands_without_a_running_lab_fail_cleanly(tmp_path: Path) -> None:
@@ -105,3 +114,11 @@ def test_commands_without_a_running_lab_fail_cleanly(tmp_path: Path) -> None:
     broken.write_text("[[devices]]\nlabel = 5\n")
     result = camvault("lab", "run", "--scenario", str(broken), "--state", str(tmp_path / "s"))
     assert result.returncode == 1 and "label" in result.stdout and "Traceback" not in result.stderr
+
+
+def test_a_lab_that_cannot_start_says_why(tmp_path: Path) -> None:
+    scenario = tmp_path / "broken.toml"
+    scenario.write_text("[lab]\nseed = 'not a number'\n")
+    with pytest.raises(ConfigurationError, match="the lab exited") as caught:
+        LabProcess.start(tmp_path / "state", "--scenario", str(scenario), timeout=30)
+    assert "seed" in str(caught.value)
