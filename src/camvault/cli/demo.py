@@ -157,7 +157,11 @@ async def _fleet(state: Path, running: RunningLab) -> None:
         console.print(render_console(after))
         (state / "audit-after.html").write_text(render_html(after), encoding="utf-8")
         await _recording(session)
-        _closing(state, before, after, report, recovered)
+        with session.store.transaction(readonly=True) as conn:
+            example = next(
+                (r.credential_ref for r in session.inventory().all(conn) if r.label == "office-cam"), None
+            )
+        _closing(state, before, after, report, recovered, example or "cred:...")
     finally:
         await session.aclose()
         store.close()
@@ -373,7 +377,7 @@ async def _recording(session: FleetSession) -> None:
 
 
 def _closing(
-    state: Path, before: AuditReport, after: AuditReport, report: RotationReport, recovered: int
+    state: Path, before: AuditReport, after: AuditReport, report: RotationReport, recovered: int, example: str
 ) -> None:
     rotated = sum(1 for rotation in report.rotations() if rotation.rotated)
     console.rule("[bold]done[/bold]")
@@ -386,10 +390,11 @@ def _closing(
         f"the vault: {state / 'fleet.sqlite'} (passphrase in {state / 'vault.passphrase'}, a demo shortcut)"
     )
     console.print("\nLook around (the vault passphrase comes from the environment):")
+    console.print("  source .venv/bin/activate   # when you came here with 'make run'")
     console.print(f"  export CAMVAULT_DB=sqlite:///{state / 'fleet.sqlite'}")
     console.print(f"  export CAMVAULT_PASSPHRASE=$(cat {state / 'vault.passphrase'})")
     console.print("  camvault fleet list")
-    console.print("  camvault vault history cred:...   # every password a device ever had, none lost")
+    console.print(f"  camvault vault history {example}   # every password office-cam ever had, none lost")
     console.print("  camvault fleet recover office-cam --plan   # the ways back in, least destructive first")
     console.print(
         f"  camvault lab run --state {state / 'lab'}   # the same devices again, with their new passwords"

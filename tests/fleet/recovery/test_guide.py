@@ -460,6 +460,7 @@ async def test_vendor_support_request_then_code_on_a_second_run(
     assert result.outcome is RecoveryOutcome.RECOVERED, (result, second.told)
     assert result.path is RecoveryPath.VENDOR_SUPPORT
     assert running.lab.device("cam").model.account("guard") is not None, "nothing was erased"
+    assert any(note.startswith("recovery ") for note in history_notes(fleet_store, vault, records["cam"]))
     assert replayed.outcome is not RecoveryOutcome.RECOVERED, "a code works once"
     assert any("vendor-support:" in line for line in replay.told), replay.told
     assert no_locks(running)

@@ -99,6 +99,14 @@ class RotationKind(StrEnum):
     """A reset without the old password (security questions, GUID file, vendor code): nothing old to try."""
 
 
+_NOTE_WORD = {
+    RotationKind.PASSWORD: "rotation",
+    RotationKind.ACTIVATION: "activation",
+    RotationKind.RECOVERY: "recovery",
+}
+"""How a staged version's vault note names the change (the note is stored in clear: never a secret)."""
+
+
 class DependentState(StrEnum):
     """Where one dependent (an NVR channel, a secrets file) stands."""
 
@@ -233,7 +241,7 @@ class Journal:
             history = []  # an activation: the device never had a password
         current = next((info.version for info in history if info.state.value == "current"), None)
         staged = self.vault.stage(
-            conn, credential_ref, new_password, username=username, note=f"rotation {run_id[:8]}"
+            conn, credential_ref, new_password, username=username, note=f"{_NOTE_WORD[kind]} {run_id[:8]}"
         )
         now = self.now()
         entry_id = str(uuid.uuid4())
