@@ -520,3 +520,20 @@ async def test_an_operator_login_saves_the_recordings_before_the_reset(
     assert all(clip.stat().st_size > 0 for clip in clips)
     assert any(line.endswith(f"recordings copied to {tmp_path / 'clips'}") for line in owner.told)
     assert any("configuration" in line for line in owner.told), "the owner hears whether the backup worked"
+
+
+async def test_a_device_whose_vault_password_works_needs_nothing(
+    make_lab: LabFactory, fleet_store: Store, vault: Vault
+) -> None:
+    running = await make_lab([{"label": "cam", "admin_password": "Cam#Installer-1"}])
+    records = enrol(running, fleet_store, vault)
+    session = FleetSession(fleet_store, vault)
+    try:
+        result = await RecoveryGuide(session, ScriptedOwner(running, factory_reset=True), FAST).recover(
+            records["cam"]
+        )
+    finally:
+        await session.aclose()
+    assert result.outcome is RecoveryOutcome.NOTHING_TO_DO
+    assert len(history_notes(fleet_store, vault, records["cam"])) == 1, "the vault is untouched"
+    assert running.lab.device("cam").model.account("admin").password.matches("Cam#Installer-1")  # type: ignore[union-attr]

@@ -339,6 +339,12 @@ class RecoveryGuide:
                 self.owner.tell(f"could not try them: {problem.reason}")
                 return None
             if result.ok:
+                if version == self._current_version(ctx.record):
+                    return RecoveryResult(
+                        RecoveryOutcome.NOTHING_TO_DO,
+                        None,
+                        "the vault's current password works: nothing to recover",
+                    )
                 return await self._adopt(ctx, version, credential)
         self.owner.tell("none of them works")
         return None
@@ -683,6 +689,17 @@ class RecoveryGuide:
                     seen.add(key)
                     found.append((info.version, Credential(secret.username, secret.password)))
         return found
+
+    def _current_version(self, record: DeviceRecord) -> int | None:
+        vault = self._vault()
+        if record.credential_ref is None:
+            return None
+        with self.session.store.transaction(readonly=True) as conn:
+            try:
+                history = vault.history(conn, record.credential_ref)
+            except SecretNotFound:
+                return None
+        return next((info.version for info in history if info.state.value == "current"), None)
 
     def _channels_to_relink(self, record: DeviceRecord) -> list[tuple[int, DeviceRecord]]:
         with self.session.store.transaction(readonly=True) as conn:
