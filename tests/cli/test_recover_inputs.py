@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 
-from camvault.cli.recover import MAX_ANSWERS_FILE, _lab_label, _read_answers
+from camvault.cli.recover import MAX_ANSWERS_FILE, TerminalOwner, _lab_label, _read_answers
 from camvault.errors import ConfigurationError
 from camvault.fleet.drivers import SecurityQuestion
 from camvault.fleet.inventory import DeviceRecord
@@ -60,3 +61,20 @@ def test_the_lab_device_is_found_by_address_and_port_only() -> None:
     for hostile in ({"devices": "nope"}, ["devices"], {"devices": [None, 3]}, {}):
         with pytest.raises(ConfigurationError, match="not a device of this lab"):
             _lab_label(hostile, record)
+
+
+def test_a_dash_reads_the_code_from_stdin_when_there_is_no_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("ABCD-EFGH-2345\n"))
+    owner = TerminalOwner(
+        factory_reset=False,
+        yes=False,
+        answers_file=None,
+        guid_file=None,
+        code="-",
+        code_file=None,
+        request_out=None,
+        access_user=None,
+        recordings=None,
+        lab_state=None,
+    )
+    assert owner.reset_code() == "ABCD-EFGH-2345"

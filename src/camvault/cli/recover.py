@@ -117,6 +117,13 @@ class TerminalOwner:
 
     def reset_code(self) -> str | bytes | None:
         """``--code`` or ``--code-file``."""
+        if self._code == "-":
+            typed = (
+                getpass.getpass("  the vendor's code (not shown): ")
+                if self._interactive
+                else sys.stdin.readline()
+            )
+            return typed.strip() or None
         if self._code:
             return self._code.strip()
         if self._code_file is not None:
@@ -184,7 +191,12 @@ def recover(
         typer.Option("--guid-file", help="A GUID file exported from the device.", show_default=False),
     ] = None,
     code: Annotated[
-        str | None, typer.Option("--code", help="The vendor's one-time code.", show_default=False)
+        str | None,
+        typer.Option(
+            "--code",
+            help="The vendor's one-time code; '-' asks for it without echo (or reads stdin): out of ps and history.",
+            show_default=False,
+        ),
     ] = None,
     code_file: Annotated[
         Path | None, typer.Option("--code-file", help="The vendor's code file.", show_default=False)
