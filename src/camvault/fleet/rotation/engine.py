@@ -314,48 +314,16 @@ class RotationEngine:
                 raise DeviceError(
                     record.label, "the device is already activated (or does not say); use rotate"
                 )
-            username = record.username or "admin"
-            ref = record.credential_ref or f"cred:{record.id}"
-            new_password = self._new_password(record)
-            with self.session.store.transaction() as conn:
-                entry = self.journal.stage(
-                    conn,
-                    run_id=self.run_id,
-                    device_id=record.id,
-                    username=username,
-                    credential_ref=ref,
-                    new_password=new_password,
-                    kind=RotationKind.ACTIVATION,
-                    label=record.label,
-                )
-                self.session.inventory().attach_credential(conn, record.id, ref, username)
-                for nvr, channel in self._dependents.get(record.id, []):
-                    self.journal.add_dependent(conn, entry, NVR_CHANNEL, f"{nvr.id}/{channel}")
-            entry = self._move(entry, State.APPLYING, record)
-            try:
-                await driver.activate(new_password)
-            except DeviceRefused as refusal:
-                entry = self._abandon(
-                    entry, State.FAILED, record, f"the device refused the password: {refusal.reason}"
-                )
-            except DeviceError as problem:
-                entry = await self.resolve(record, entry, reason=problem.reason)
-            else:
-                try:
-                    works = (await driver.check_login(Credential(username, new_password))).ok
-                except DeviceError as problem:
-                    entry = await self.resolve(record, entry, reason=problem.reason)
-                else:
-                    entry = (
-                        self._move(entry, State.CHANGED, record, "activated")
-                        if works
-                        else await self.resolve(
-                            record, entry, reason="activated, but the password is not accepted"
-                        )
-                    )
-            if entry.state in (State.CHANGED, State.PROMOTED):
-                entry = await self._finish(record, entry)
-            return await self._summary(record, entry)
+            return await self._set_without_old(
+                record,
+                driver,
+                RotationKind.ACTIVATION,
+                driver.activate,
+                refusals=(DeviceRefused,),
+                refused="the device refused the password",
+                changed="activated",
+                unaccepted="activated, but the password is not accepted",
+            )
 
     async def reset_one(
         self, record: DeviceRecord, apply: Callable[[str], Awaitable[None]], *, how: str
@@ -372,48 +340,73 @@ class RotationEngine:
             CamvaultError: nothing was staged (no credential reference, or a rotation already open).
         """
         async with self._lock(record.id).exclusive():
-            driver = self.session.driver(record)
-            username = record.username or "admin"
-            ref = record.credential_ref or f"cred:{record.id}"
-            new_password = self._new_password(record)
-            with self.session.store.transaction() as conn:
-                entry = self.journal.stage(
-                    conn,
-                    run_id=self.run_id,
-                    device_id=record.id,
-                    username=username,
-                    credential_ref=ref,
-                    new_password=new_password,
-                    kind=RotationKind.RECOVERY,
-                    label=record.label,
-                )
-                self.session.inventory().attach_credential(conn, record.id, ref, username)
-                for nvr, channel in self._dependents.get(record.id, []):
-                    self.journal.add_dependent(conn, entry, NVR_CHANNEL, f"{nvr.id}/{channel}")
-            entry = self._move(entry, State.APPLYING, record)
+            return await self._set_without_old(
+                record,
+                self.session.driver(record),
+                RotationKind.RECOVERY,
+                apply,
+                refusals=(DeviceRefused, AuthenticationFailed, AttemptBudgetExhausted, DeviceLocked),
+                refused=f"{how} refused",
+                changed=f"reset with {how}",
+                unaccepted=f"{how} accepted, but the password is not",
+            )
+
+    async def _set_without_old(
+        self,
+        record: DeviceRecord,
+        driver: DeviceDriver,
+        kind: RotationKind,
+        apply: Callable[[str], Awaitable[None]],
+        *,
+        refusals: tuple[type[DeviceError], ...],
+        refused: str,
+        changed: str,
+        unaccepted: str,
+    ) -> DeviceRotation:
+        """Stage, ``apply(new password)``, verify, promote: a change that no old password vouches for.
+
+        The caller holds the device's exclusive lock. ``refusals`` are definite (FAILED, the staged version
+        discarded); any other device error is resolved like a rotation.
+        """
+        username = record.username or "admin"
+        ref = record.credential_ref or f"cred:{record.id}"
+        new_password = self._new_password(record)
+        with self.session.store.transaction() as conn:
+            entry = self.journal.stage(
+                conn,
+                run_id=self.run_id,
+                device_id=record.id,
+                username=username,
+                credential_ref=ref,
+                new_password=new_password,
+                kind=kind,
+                label=record.label,
+            )
+            self.session.inventory().attach_credential(conn, record.id, ref, username)
+            for nvr, channel in self._dependents.get(record.id, []):
+                self.journal.add_dependent(conn, entry, NVR_CHANNEL, f"{nvr.id}/{channel}")
+        entry = self._move(entry, State.APPLYING, record)
+        try:
+            await apply(new_password)
+        except refusals as refusal:
+            entry = self._abandon(entry, State.FAILED, record, f"{refused}: {refusal.reason}")
+        except DeviceError as problem:
+            entry = await self.resolve(record, entry, reason=problem.reason)
+        else:
+            self.budget.forget_rejections(record.label)
             try:
-                await apply(new_password)
-            except (DeviceRefused, AuthenticationFailed, AttemptBudgetExhausted, DeviceLocked) as refusal:
-                entry = self._abandon(entry, State.FAILED, record, f"{how} refused: {refusal.reason}")
+                works = (await driver.check_login(Credential(username, new_password))).ok
             except DeviceError as problem:
                 entry = await self.resolve(record, entry, reason=problem.reason)
             else:
-                self.budget.forget_rejections(record.label)
-                try:
-                    works = (await driver.check_login(Credential(username, new_password))).ok
-                except DeviceError as problem:
-                    entry = await self.resolve(record, entry, reason=problem.reason)
-                else:
-                    entry = (
-                        self._move(entry, State.CHANGED, record, f"reset with {how}")
-                        if works
-                        else await self.resolve(
-                            record, entry, reason=f"{how} accepted, but the password is not"
-                        )
-                    )
-            if entry.state in (State.CHANGED, State.PROMOTED):
-                entry = await self._finish(record, entry)
-            return await self._summary(record, entry)
+                entry = (
+                    self._move(entry, State.CHANGED, record, changed)
+                    if works
+                    else await self.resolve(record, entry, reason=unaccepted)
+                )
+        if entry.state in (State.CHANGED, State.PROMOTED):
+            entry = await self._finish(record, entry)
+        return await self._summary(record, entry)
 
     def publish(self, consumers: Sequence[Consumer]) -> list[str]:
         """Give every consumer the current credentials of the inventory; returns one line per consumer."""
