@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
-import pytest
 
 from camvault.clock import SystemClock
 from camvault.device.lab.lab import VENDOR_DIR
@@ -31,9 +30,12 @@ from camvault.support.keys import load_vendor_keys
 from camvault.support.service import SupportService
 from camvault.support.store import SupportStore
 from tests.device.lab.conftest import LabFactory, free_fixed_port
-from tests.fleet.rotation.lab_fleet import enrol
-from tests.fleet.rotation.test_engine import device_password_is_vault_current, no_locks
-from tests.fleet.vault.conftest import FAST_KDF, PASSPHRASE
+from tests.fleet.rotation import lab_fleet
+from tests.fleet.rotation.lab_fleet import device_password_is_vault_current, enrol, no_locks
+
+fleet_store = lab_fleet.fleet_store
+vault = lab_fleet.vault
+session = lab_fleet.session
 
 LOST = "Lost#Forevr-7731"
 """The password the device ends up with that nobody recorded (a fake lab password)."""
@@ -99,16 +101,6 @@ class ScriptedOwner:
         await self.running.lab.press_reset(record.label, 12)
 
 
-@pytest.fixture
-def fleet_store(tmp_path: Path) -> Store:
-    return Store.open(f"sqlite:///{tmp_path / 'fleet.sqlite'}")
-
-
-@pytest.fixture
-def vault(fleet_store: Store) -> Vault:
-    return Vault.initialize(fleet_store, PASSPHRASE, kdf=FAST_KDF)
-
-
 FAST = RecoveryOptions(reset_wait_seconds=30, poll_seconds=0.1, settle_seconds=30)
 
 
@@ -162,7 +154,7 @@ async def map_channels(session: FleetSession) -> None:
 
 
 async def test_an_older_password_from_the_vault_gets_the_device_back_then_it_is_rotated(
-    make_lab: LabFactory, fleet_store: Store, vault: Vault
+    make_lab: LabFactory, fleet_store: Store, vault: Vault, session: FleetSession
 ) -> None:
     running = await make_lab([{"label": "cam", "admin_password": "Cam#Installer-1"}])
     records = enrol(running, fleet_store, vault)
@@ -170,12 +162,8 @@ async def test_an_older_password_from_the_vault_gets_the_device_back_then_it_is_
     assert ref is not None
     with fleet_store.transaction() as conn:
         vault.put(conn, ref, "Typed#Wrong-Once", username="admin", note="a colleague's guess")
-    session = FleetSession(fleet_store, vault)
     owner = ScriptedOwner(running)
-    try:
-        result = await RecoveryGuide(session, owner, FAST).recover(records["cam"])
-    finally:
-        await session.aclose()
+    result = await RecoveryGuide(session, owner, FAST).recover(records["cam"])
     assert result.outcome is RecoveryOutcome.RECOVERED, (result, owner.told)
     assert result.path is RecoveryPath.VAULT_HISTORY
     assert device_password_is_vault_current(running, fleet_store, vault, "cam")
@@ -190,23 +178,19 @@ async def test_an_older_password_from_the_vault_gets_the_device_back_then_it_is_
 
 
 async def test_history_stops_before_the_lock_then_the_vendor_request_is_exported(
-    make_lab: LabFactory, fleet_store: Store, vault: Vault
+    make_lab: LabFactory, fleet_store: Store, vault: Vault, session: FleetSession
 ) -> None:
     running = await make_lab([{"label": "cam", "admin_password": "Cam#Installer-1"}])
     records = enrol(running, fleet_store, vault)
-    session = FleetSession(fleet_store, vault)
-    try:
-        await lose_password(session, records["cam"])
-        ref = records["cam"].credential_ref
-        assert ref is not None
-        with fleet_store.transaction() as conn:
-            for number in range(6):
-                vault.put(conn, ref, f"Old#Guess-{number}-xyz", username="admin")
-        owner = ScriptedOwner(running)
-        guide = RecoveryGuide(session, owner, FAST)
-        result = await guide.recover(records["cam"])
-    finally:
-        await session.aclose()
+    await lose_password(session, records["cam"])
+    ref = records["cam"].credential_ref
+    assert ref is not None
+    with fleet_store.transaction() as conn:
+        for number in range(6):
+            vault.put(conn, ref, f"Old#Guess-{number}-xyz", username="admin")
+    owner = ScriptedOwner(running)
+    guide = RecoveryGuide(session, owner, FAST)
+    result = await guide.recover(records["cam"])
     assert result.outcome is RecoveryOutcome.WAITING_FOR_VENDOR, (result, owner.told)
     assert result.path is RecoveryPath.VENDOR_SUPPORT
     assert owner.saved["cam"], "the signed request was handed to the owner"
@@ -220,17 +204,13 @@ async def test_history_stops_before_the_lock_then_the_vendor_request_is_exported
 
 
 async def test_the_plan_explains_every_path_without_spending_an_attempt(
-    make_lab: LabFactory, fleet_store: Store, vault: Vault
+    make_lab: LabFactory, fleet_store: Store, vault: Vault, session: FleetSession
 ) -> None:
     running = await site(make_lab)
     records = enrol(running, fleet_store, vault)
-    session = FleetSession(fleet_store, vault)
-    try:
-        await map_channels(session)
-        await lose_password(session, records["cam-a"])
-        assessment = await RecoveryGuide(session, ScriptedOwner(running), FAST).assess(records["cam-a"])
-    finally:
-        await session.aclose()
+    await map_channels(session)
+    await lose_password(session, records["cam-a"])
+    assessment = await RecoveryGuide(session, ScriptedOwner(running), FAST).assess(records["cam-a"])
     paths = [option.path for option in assessment.options]
     assert paths == list(RecoveryPath)
     assert [option.destructive for option in assessment.options] == [False, False, False, False, True]
@@ -246,17 +226,13 @@ async def test_the_plan_explains_every_path_without_spending_an_attempt(
 
 
 async def test_without_confirmation_nothing_is_erased(
-    make_lab: LabFactory, fleet_store: Store, vault: Vault
+    make_lab: LabFactory, fleet_store: Store, vault: Vault, session: FleetSession
 ) -> None:
     running = await make_lab([{"label": "cam", "admin_password": "Cam#Installer-1"}])
     records = enrol(running, fleet_store, vault)
-    session = FleetSession(fleet_store, vault)
-    try:
-        await lose_password(session, records["cam"])
-        owner = ScriptedOwner(running, factory_reset=True, confirm=False)
-        result = await RecoveryGuide(session, owner, FAST).recover(records["cam"])
-    finally:
-        await session.aclose()
+    await lose_password(session, records["cam"])
+    owner = ScriptedOwner(running, factory_reset=True, confirm=False)
+    result = await RecoveryGuide(session, owner, FAST).recover(records["cam"])
     assert result.outcome is RecoveryOutcome.NEEDS_OWNER
     assert owner.consequences, "the owner was shown what a reset erases"
     assert any("erased" in line for line in owner.consequences)
@@ -265,23 +241,19 @@ async def test_without_confirmation_nothing_is_erased(
 
 
 async def test_factory_reset_restores_the_backup_and_relinks_the_nvr(
-    make_lab: LabFactory, fleet_store: Store, vault: Vault
+    make_lab: LabFactory, fleet_store: Store, vault: Vault, session: FleetSession
 ) -> None:
     running = await site(make_lab)
     records = enrol(running, fleet_store, vault)
-    session = FleetSession(fleet_store, vault)
-    try:
-        await map_channels(session)
-        camera = records["cam-a"]
-        credential = session.credential(camera)
-        assert credential is not None
-        await session.driver(camera).create_user(credential, "guard", "Night#Shift-2024", Level.VIEWER)
-        backup = await take_backup(session, camera, credential)
-        await lose_password(session, camera)
-        owner = ScriptedOwner(running, factory_reset=True)
-        result = await RecoveryGuide(session, owner, FAST).recover(camera)
-    finally:
-        await session.aclose()
+    await map_channels(session)
+    camera = records["cam-a"]
+    credential = session.credential(camera)
+    assert credential is not None
+    await session.driver(camera).create_user(credential, "guard", "Night#Shift-2024", Level.VIEWER)
+    backup = await take_backup(session, camera, credential)
+    await lose_password(session, camera)
+    owner = ScriptedOwner(running, factory_reset=True)
+    result = await RecoveryGuide(session, owner, FAST).recover(camera)
     assert result.outcome is RecoveryOutcome.RECOVERED, (result, owner.told)
     assert result.path is RecoveryPath.FACTORY_RESET
     assert owner.pressed == ["cam-a"]
@@ -300,23 +272,17 @@ async def test_factory_reset_restores_the_backup_and_relinks_the_nvr(
 
 
 async def test_a_device_already_reset_by_hand_is_activated_and_gets_its_backup_back(
-    make_lab: LabFactory, fleet_store: Store, vault: Vault
+    make_lab: LabFactory, fleet_store: Store, vault: Vault, session: FleetSession
 ) -> None:
     running = await make_lab([{"label": "cam", "admin_password": "Cam#Installer-1"}], boot_seconds=0.1)
     records = enrol(running, fleet_store, vault)
-    session = FleetSession(fleet_store, vault)
-    try:
-        credential = session.credential(records["cam"])
-        assert credential is not None
-        await session.driver(records["cam"]).create_user(
-            credential, "guard", "Night#Shift-2024", Level.VIEWER
-        )
-        await take_backup(session, records["cam"], credential)
-        await running.lab.press_reset("cam", 15)
-        owner = ScriptedOwner(running)
-        result = await RecoveryGuide(session, owner, FAST).recover(records["cam"])
-    finally:
-        await session.aclose()
+    credential = session.credential(records["cam"])
+    assert credential is not None
+    await session.driver(records["cam"]).create_user(credential, "guard", "Night#Shift-2024", Level.VIEWER)
+    await take_backup(session, records["cam"], credential)
+    await running.lab.press_reset("cam", 15)
+    owner = ScriptedOwner(running)
+    result = await RecoveryGuide(session, owner, FAST).recover(records["cam"])
     assert result.outcome is RecoveryOutcome.RECOVERED, (result, owner.told)
     assert owner.pressed == [], "no second reset"
     assert running.lab.device("cam").model.account("guard") is not None
@@ -324,21 +290,17 @@ async def test_a_device_already_reset_by_hand_is_activated_and_gets_its_backup_b
 
 
 async def test_the_owner_never_reads_a_password_in_what_the_guide_says(
-    make_lab: LabFactory, fleet_store: Store, vault: Vault
+    make_lab: LabFactory, fleet_store: Store, vault: Vault, session: FleetSession
 ) -> None:
     running = await make_lab([{"label": "cam", "admin_password": "Cam#Installer-1"}], boot_seconds=0.1)
     records = enrol(running, fleet_store, vault)
-    session = FleetSession(fleet_store, vault)
-    try:
-        await lose_password(session, records["cam"])
-        owner = ScriptedOwner(running, factory_reset=True)
-        result = await RecoveryGuide(session, owner, FAST).recover(records["cam"])
-        ref = records["cam"].credential_ref
-        assert ref is not None
-        with fleet_store.transaction(readonly=True) as conn:
-            held = [vault.get(conn, ref, info.version).secret.password for info in vault.history(conn, ref)]
-    finally:
-        await session.aclose()
+    await lose_password(session, records["cam"])
+    owner = ScriptedOwner(running, factory_reset=True)
+    result = await RecoveryGuide(session, owner, FAST).recover(records["cam"])
+    ref = records["cam"].credential_ref
+    assert ref is not None
+    with fleet_store.transaction(readonly=True) as conn:
+        held = [vault.get(conn, ref, info.version).secret.password for info in vault.history(conn, ref)]
     assert result.outcome is RecoveryOutcome.RECOVERED, (result, owner.told)
     said = "\n".join([*owner.told, *owner.consequences, result.message, repr(result)])
     for secret in [*held, LOST]:
@@ -379,21 +341,17 @@ async def export_guid(running: RunningLab, label: str, password: str) -> bytes:
 
 
 async def test_security_questions_reset_keeps_everything_and_relinks_the_nvr(
-    make_lab: LabFactory, fleet_store: Store, vault: Vault
+    make_lab: LabFactory, fleet_store: Store, vault: Vault, session: FleetSession
 ) -> None:
     running = await site(make_lab)
     records = enrol(running, fleet_store, vault)
-    session = FleetSession(fleet_store, vault)
-    try:
-        await map_channels(session)
-        await set_questions(running, "cam-a", "Cam-A#pass-2024")
-        await lose_password(session, records["cam-a"])
-        wrong = ScriptedOwner(running, answers={**QUESTIONS_SET, 9: "Planted-Street-Oak"})
-        refused = await RecoveryGuide(session, wrong, FAST).recover(records["cam-a"])
-        owner = ScriptedOwner(running, answers=QUESTIONS_SET)
-        result = await RecoveryGuide(session, owner, FAST).recover(records["cam-a"])
-    finally:
-        await session.aclose()
+    await map_channels(session)
+    await set_questions(running, "cam-a", "Cam-A#pass-2024")
+    await lose_password(session, records["cam-a"])
+    wrong = ScriptedOwner(running, answers={**QUESTIONS_SET, 9: "Planted-Street-Oak"})
+    refused = await RecoveryGuide(session, wrong, FAST).recover(records["cam-a"])
+    owner = ScriptedOwner(running, answers=QUESTIONS_SET)
+    result = await RecoveryGuide(session, owner, FAST).recover(records["cam-a"])
     assert refused.outcome is RecoveryOutcome.WAITING_FOR_VENDOR, (refused, wrong.told)
     assert any(line.startswith("security-questions:") for line in wrong.told), wrong.told
     assert result.outcome is RecoveryOutcome.RECOVERED, (result, owner.told)
@@ -405,25 +363,21 @@ async def test_security_questions_reset_keeps_everything_and_relinks_the_nvr(
 
 
 async def test_a_guid_file_gets_the_device_back_once(
-    make_lab: LabFactory, fleet_store: Store, vault: Vault
+    make_lab: LabFactory, fleet_store: Store, vault: Vault, session: FleetSession
 ) -> None:
     running = await make_lab([{"label": "cam", "admin_password": "Cam#Installer-1"}])
     records = enrol(running, fleet_store, vault)
-    session = FleetSession(fleet_store, vault)
-    try:
-        await lose_password(session, records["cam"])
-        guid = await export_guid(running, "cam", LOST)  # exported while they still knew it
-        owner = ScriptedOwner(running, guid=guid)
-        result = await RecoveryGuide(session, owner, FAST).recover(records["cam"])
-    finally:
-        await session.aclose()
+    await lose_password(session, records["cam"])
+    guid = await export_guid(running, "cam", LOST)  # exported while they still knew it
+    owner = ScriptedOwner(running, guid=guid)
+    result = await RecoveryGuide(session, owner, FAST).recover(records["cam"])
     assert result.outcome is RecoveryOutcome.RECOVERED, (result, owner.told)
     assert result.path is RecoveryPath.GUID_FILE
     assert device_password_is_vault_current(running, fleet_store, vault, "cam")
 
 
 async def test_vendor_support_request_then_code_on_a_second_run(
-    make_lab: LabFactory, fleet_store: Store, vault: Vault, tmp_path: Path
+    make_lab: LabFactory, fleet_store: Store, vault: Vault, session: FleetSession, tmp_path: Path
 ) -> None:
     running = await make_lab(
         [
@@ -435,7 +389,6 @@ async def test_vendor_support_request_then_code_on_a_second_run(
         ]
     )
     records = enrol(running, fleet_store, vault)
-    session = FleetSession(fleet_store, vault)
     store = SupportStore.open(tmp_path / "support.sqlite")
     try:
         await lose_password(session, records["cam"])
@@ -456,7 +409,6 @@ async def test_vendor_support_request_then_code_on_a_second_run(
         replayed = await RecoveryGuide(session, replay, FAST).recover(records["cam"])
     finally:
         store.close()
-        await session.aclose()
     assert result.outcome is RecoveryOutcome.RECOVERED, (result, second.told)
     assert result.path is RecoveryPath.VENDOR_SUPPORT
     assert running.lab.device("cam").model.account("guard") is not None, "nothing was erased"
@@ -467,26 +419,22 @@ async def test_vendor_support_request_then_code_on_a_second_run(
 
 
 async def test_a_reset_nvr_gets_its_channels_back_without_a_backup(
-    make_lab: LabFactory, fleet_store: Store, vault: Vault
+    make_lab: LabFactory, fleet_store: Store, vault: Vault, session: FleetSession
 ) -> None:
     running = await site(make_lab)
     records = enrol(running, fleet_store, vault)
-    session = FleetSession(fleet_store, vault)
-    try:
-        await map_channels(session)
-        await lose_password(session, records["nvr"])
-        owner = ScriptedOwner(running, factory_reset=True)
-        result = await RecoveryGuide(session, owner, FAST).recover(records["nvr"])
-        credential = session.credential(record_of(fleet_store, vault, "nvr"))
-        assert credential is not None
-        online: list[bool | None] = []
-        for _ in range(100):
-            online = [c.online for c in await session.driver(records["nvr"]).channels(credential)]
-            if len(online) == 2 and all(online):
-                break
-            await asyncio.sleep(0.1)
-    finally:
-        await session.aclose()
+    await map_channels(session)
+    await lose_password(session, records["nvr"])
+    owner = ScriptedOwner(running, factory_reset=True)
+    result = await RecoveryGuide(session, owner, FAST).recover(records["nvr"])
+    credential = session.credential(record_of(fleet_store, vault, "nvr"))
+    assert credential is not None
+    online: list[bool | None] = []
+    for _ in range(100):
+        online = [c.online for c in await session.driver(records["nvr"]).channels(credential)]
+        if len(online) == 2 and all(online):
+            break
+        await asyncio.sleep(0.1)
     assert result.outcome is RecoveryOutcome.RECOVERED, (result, owner.told)
     assert any("its IP channels are erased" in line for line in owner.consequences)
     assert "2 of 2 NVR channels re-linked to their cameras" in owner.told
@@ -495,25 +443,21 @@ async def test_a_reset_nvr_gets_its_channels_back_without_a_backup(
 
 
 async def test_an_operator_login_saves_the_recordings_before_the_reset(
-    make_lab: LabFactory, fleet_store: Store, vault: Vault, tmp_path: Path
+    make_lab: LabFactory, fleet_store: Store, vault: Vault, session: FleetSession, tmp_path: Path
 ) -> None:
     running = await make_lab(
         [{"label": "cam", "admin_password": "Cam#Installer-1", "memory_card": True}], boot_seconds=0.1
     )
     records = enrol(running, fleet_store, vault)
-    session = FleetSession(fleet_store, vault)
     operator = Credential("ops", "Shift#Watch-2024")
-    try:
-        admin = session.credential(records["cam"])
-        assert admin is not None
-        await session.driver(records["cam"]).create_user(
-            admin, operator.username, operator.password, Level.OPERATOR
-        )
-        await lose_password(session, records["cam"])
-        owner = ScriptedOwner(running, factory_reset=True, access=operator, recordings=tmp_path / "clips")
-        result = await RecoveryGuide(session, owner, FAST).recover(records["cam"])
-    finally:
-        await session.aclose()
+    admin = session.credential(records["cam"])
+    assert admin is not None
+    await session.driver(records["cam"]).create_user(
+        admin, operator.username, operator.password, Level.OPERATOR
+    )
+    await lose_password(session, records["cam"])
+    owner = ScriptedOwner(running, factory_reset=True, access=operator, recordings=tmp_path / "clips")
+    result = await RecoveryGuide(session, owner, FAST).recover(records["cam"])
     assert result.outcome is RecoveryOutcome.RECOVERED, (result, owner.told)
     clips = sorted((tmp_path / "clips").iterdir())
     assert clips, owner.told
@@ -523,17 +467,13 @@ async def test_an_operator_login_saves_the_recordings_before_the_reset(
 
 
 async def test_a_device_whose_vault_password_works_needs_nothing(
-    make_lab: LabFactory, fleet_store: Store, vault: Vault
+    make_lab: LabFactory, fleet_store: Store, vault: Vault, session: FleetSession
 ) -> None:
     running = await make_lab([{"label": "cam", "admin_password": "Cam#Installer-1"}])
     records = enrol(running, fleet_store, vault)
-    session = FleetSession(fleet_store, vault)
-    try:
-        result = await RecoveryGuide(session, ScriptedOwner(running, factory_reset=True), FAST).recover(
-            records["cam"]
-        )
-    finally:
-        await session.aclose()
+    result = await RecoveryGuide(session, ScriptedOwner(running, factory_reset=True), FAST).recover(
+        records["cam"]
+    )
     assert result.outcome is RecoveryOutcome.NOTHING_TO_DO
     assert len(history_notes(fleet_store, vault, records["cam"])) == 1, "the vault is untouched"
     assert running.lab.device("cam").model.account("admin").password.matches("Cam#Installer-1")  # type: ignore[union-attr]

@@ -2,38 +2,27 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
 from camvault.clock import ManualClock
 from camvault.device.lab.faults import FaultPlan
 from camvault.device.lab.runner import RunningLab
-from camvault.fleet.inventory import Inventory
 from camvault.fleet.rotation.engine import RotateOptions, RotationEngine
 from camvault.fleet.rotation.journal import Journal, State
 from camvault.fleet.session import FleetSession
 from camvault.fleet.store import Store
 from camvault.fleet.vault import Vault
 from tests.device.lab.conftest import LabFactory, free_fixed_port
-from tests.fleet.rotation.lab_fleet import enrol
-from tests.fleet.vault.conftest import FAST_KDF, PASSPHRASE
+from tests.fleet.rotation import lab_fleet
+from tests.fleet.rotation.lab_fleet import device_password_is_vault_current, enrol, no_locks
+
+fleet_store = lab_fleet.fleet_store
+vault = lab_fleet.vault
+session = lab_fleet.session
 
 CAMERAS = [
     {"label": "cam-a", "admin_password": "Cam-A#pass-2024"},
     {"label": "cam-b", "admin_password": "Cam-B#pass-2024"},
     {"label": "cam-c", "admin_password": "Cam-C#pass-2024"},
 ]
-
-
-@pytest.fixture
-def fleet_store(tmp_path: Path) -> Store:
-    return Store.open(f"sqlite:///{tmp_path / 'fleet.sqlite'}")
-
-
-@pytest.fixture
-def vault(fleet_store: Store) -> Vault:
-    return Vault.initialize(fleet_store, PASSPHRASE, kdf=FAST_KDF)
 
 
 async def lab_with_nvr(make_lab: LabFactory) -> RunningLab:
@@ -55,34 +44,12 @@ async def lab_with_nvr(make_lab: LabFactory) -> RunningLab:
     )
 
 
-def device_password_is_vault_current(running: RunningLab, store: Store, vault: Vault, label: str) -> bool:
-    with store.transaction(readonly=True) as conn:
-        record = Inventory(vault.clock.now()).get(conn, label)
-        assert record.credential_ref is not None
-        secret = vault.current(conn, record.credential_ref)
-    account = running.lab.device(label).model.account("admin")
-    return account is not None and account.password.matches(secret.password)
-
-
-def no_locks(running: RunningLab) -> bool:
-    return all(
-        not device.model.lock.locked_sources(device.model.monotonic())
-        for device in running.lab.devices.values()
-    )
-
-
 async def test_rotation_gives_unique_passwords_and_updates_the_nvr(
-    make_lab: LabFactory, fleet_store: Store, vault: Vault
+    make_lab: LabFactory, fleet_store: Store, vault: Vault, session: FleetSession
 ) -> None:
     running = await lab_with_nvr(make_lab)
     records = enrol(running, fleet_store, vault)
-    session = FleetSession(fleet_store, vault)
-    try:
-        report = await RotationEngine(session, RotateOptions(canary=1, concurrency=4)).run(
-            list(records.values())
-        )
-    finally:
-        await session.aclose()
+    report = await RotationEngine(session, RotateOptions(canary=1, concurrency=4)).run(list(records.values()))
     states = {rotation.device: rotation.state for rotation in report.rotations()}
     assert states == dict.fromkeys(records, State.DONE), report.rotations()
     for label in records:
@@ -97,7 +64,7 @@ async def test_rotation_gives_unique_passwords_and_updates_the_nvr(
 
 
 async def test_a_lost_reply_is_resolved_to_the_new_password(
-    make_lab: LabFactory, fleet_store: Store, vault: Vault
+    make_lab: LabFactory, fleet_store: Store, vault: Vault, session: FleetSession
 ) -> None:
     running = await make_lab(CAMERAS[:1])
     records = enrol(running, fleet_store, vault)
@@ -105,13 +72,9 @@ async def test_a_lost_reply_is_resolved_to_the_new_password(
         "cam-a",
         FaultPlan(lost_reply_rate=1.0, methods=("PUT",), paths=("/ISAPI/Security/users",), remaining=1),
     )
-    session = FleetSession(fleet_store, vault)
-    try:
-        report = await RotationEngine(session, RotateOptions(canary=0, settle_seconds=5)).run(
-            list(records.values())
-        )
-    finally:
-        await session.aclose()
+    report = await RotationEngine(session, RotateOptions(canary=0, settle_seconds=5)).run(
+        list(records.values())
+    )
     (rotation,) = report.rotations()
     assert rotation.state is State.DONE, rotation
     assert "new password works" in rotation.reason or rotation.reason == ""
@@ -120,20 +83,16 @@ async def test_a_lost_reply_is_resolved_to_the_new_password(
 
 
 async def test_a_5xx_rolls_back_and_the_old_password_stays_current(
-    make_lab: LabFactory, fleet_store: Store, vault: Vault
+    make_lab: LabFactory, fleet_store: Store, vault: Vault, session: FleetSession
 ) -> None:
     running = await make_lab(CAMERAS[:1])
     records = enrol(running, fleet_store, vault)
     running.lab.set_faults(
         "cam-a", FaultPlan(error_rate=1.0, methods=("PUT",), paths=("/ISAPI/Security/users",))
     )
-    session = FleetSession(fleet_store, vault)
-    try:
-        report = await RotationEngine(session, RotateOptions(canary=0, settle_seconds=5)).run(
-            list(records.values())
-        )
-    finally:
-        await session.aclose()
+    report = await RotationEngine(session, RotateOptions(canary=0, settle_seconds=5)).run(
+        list(records.values())
+    )
     (rotation,) = report.rotations()
     assert rotation.state is State.ROLLED_BACK, rotation
     assert running.lab.device("cam-a").model.account("admin").password.matches("Cam-A#pass-2024")  # type: ignore[union-attr]
@@ -142,7 +101,7 @@ async def test_a_5xx_rolls_back_and_the_old_password_stays_current(
 
 
 async def test_a_crash_after_telling_the_device_is_finished_on_resume(
-    make_lab: LabFactory, fleet_store: Store, vault: Vault
+    make_lab: LabFactory, fleet_store: Store, vault: Vault, session: FleetSession
 ) -> None:
     running = await make_lab(CAMERAS[:2])
     records = enrol(running, fleet_store, vault)
@@ -170,11 +129,7 @@ async def test_a_crash_after_telling_the_device_is_finished_on_resume(
         journal.move(conn, told_nothing, State.APPLYING)
     model = running.lab.device("cam-a").model
     model.modify_user(model.user(1), 1, password="Crash-Applied-1")
-    session = FleetSession(fleet_store, vault)
-    try:
-        report = await RotationEngine(session, RotateOptions(canary=0, settle_seconds=5)).run([])
-    finally:
-        await session.aclose()
+    report = await RotationEngine(session, RotateOptions(canary=0, settle_seconds=5)).run([])
     states = {rotation.device: rotation.state for rotation in report.resumed}
     assert states == {"cam-a": State.DONE, "cam-b": State.ROLLED_BACK}
     for label in ("cam-a", "cam-b"):
@@ -182,17 +137,15 @@ async def test_a_crash_after_telling_the_device_is_finished_on_resume(
     assert no_locks(running)
 
 
-async def test_a_failing_canary_stops_the_run(make_lab: LabFactory, fleet_store: Store, vault: Vault) -> None:
+async def test_a_failing_canary_stops_the_run(
+    make_lab: LabFactory, fleet_store: Store, vault: Vault, session: FleetSession
+) -> None:
     running = await make_lab(CAMERAS)
     records = enrol(running, fleet_store, vault)
     running.lab.set_faults("cam-a", FaultPlan(error_rate=1.0, methods=("PUT",)))
-    session = FleetSession(fleet_store, vault)
-    try:
-        report = await RotationEngine(session, RotateOptions(canary=1, settle_seconds=2)).run(
-            [records["cam-a"], records["cam-b"], records["cam-c"]]
-        )
-    finally:
-        await session.aclose()
+    report = await RotationEngine(session, RotateOptions(canary=1, settle_seconds=2)).run(
+        [records["cam-a"], records["cam-b"], records["cam-c"]]
+    )
     assert report.stopped is not None and "canary" in report.stopped
     assert report.result is not None and len(report.result.skipped) == 2
     for label in ("cam-b", "cam-c"):
