@@ -253,3 +253,11 @@ class ResetCodeInvalid(SupportError):
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
         self.reason = reason
+
+
+def reason_of(error: CamvaultError) -> str:
+    """What went wrong, for a message that already names the device.
+
+    A :class:`DeviceError`'s reason without the device prefix; any other error's own text.
+    """
+    return error.reason if isinstance(error, DeviceError) else str(error)

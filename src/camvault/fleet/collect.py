@@ -26,6 +26,7 @@ from camvault.errors import (
     DeviceNotActivated,
     DeviceUnreachable,
     UnsupportedOperation,
+    reason_of,
 )
 from camvault.fleet.audit import CredentialStatus, DeviceObservation, FleetObservation, password_facts
 from camvault.fleet.drivers import DeviceDriver, DeviceFacts, DeviceKind, Probe
@@ -124,7 +125,7 @@ async def _observe(
             status = CredentialStatus.UNKNOWN
         except CamvaultError as exc:
             status = CredentialStatus.NOT_TRIED_UNREACHABLE
-            errors.append(getattr(exc, "reason", str(exc)))
+            errors.append(reason_of(exc))
     if status is CredentialStatus.WORKS and credential is not None:
         facts = await _safely(driver.facts(credential), errors)
         accounts_list = await _safely(driver.accounts(credential), errors)
@@ -165,7 +166,7 @@ async def _safely(coroutine: Awaitable[T], errors: list[str]) -> T | None:
     except UnsupportedOperation:
         return None
     except CamvaultError as exc:
-        errors.append(getattr(exc, "reason", str(exc)))
+        errors.append(reason_of(exc))
         return None
 
 
@@ -177,7 +178,7 @@ async def _clock_skew(
         try:
             device_time = await driver.device_time()
         except CamvaultError as exc:
-            errors.append(getattr(exc, "reason", str(exc)))
+            errors.append(reason_of(exc))
             return None
     if device_time.tzinfo is None:
         device_time = device_time.replace(tzinfo=UTC)

@@ -40,6 +40,7 @@ from camvault.errors import (
     InventoryError,
     SecretNotFound,
     UnsupportedOperation,
+    reason_of,
 )
 from camvault.fleet.drivers import (
     Credential,
@@ -487,9 +488,7 @@ class RecoveryGuide:
             backup = await take_backup(self.session, ctx.record, access)
             self.owner.tell(f"configuration backed up ({backup.size} bytes, kept encrypted in the store)")
         except CamvaultError as problem:
-            self.owner.tell(
-                f"the configuration could not be backed up: {getattr(problem, 'reason', problem)}"
-            )
+            self.owner.tell(f"the configuration could not be backed up: {reason_of(problem)}")
         target = self.owner.recordings_dir()
         if target is not None:
             await self._copy_recordings(ctx, access, target)
@@ -499,7 +498,7 @@ class RecoveryGuide:
         try:
             segments = await ctx.driver.recordings(access, limit=self.options.recordings_limit)
         except CamvaultError as problem:
-            self.owner.tell(f"recordings could not be listed: {getattr(problem, 'reason', problem)}")
+            self.owner.tell(f"recordings could not be listed: {reason_of(problem)}")
             return
         await asyncio.to_thread(target.mkdir, parents=True, exist_ok=True)
         copied = 0
@@ -509,7 +508,7 @@ class RecoveryGuide:
                     access, segment, max_bytes=self.options.recording_max_bytes
                 )
             except CamvaultError as problem:
-                self.owner.tell(f"a clip could not be copied: {getattr(problem, 'reason', problem)}")
+                self.owner.tell(f"a clip could not be copied: {reason_of(problem)}")
                 continue
             name = f"{ctx.record.label}-track{segment.track}-{segment.start:%Y%m%dT%H%M%S}.mp4"
             await asyncio.to_thread((target / name).write_bytes, data)
@@ -569,9 +568,7 @@ class RecoveryGuide:
         try:
             await ctx.driver.restore_config(credential, data, secret)
         except CamvaultError as problem:
-            self.owner.tell(
-                f"the configuration backup could not be restored: {getattr(problem, 'reason', problem)}"
-            )
+            self.owner.tell(f"the configuration backup could not be restored: {reason_of(problem)}")
             return None
         self.owner.tell("configuration restored; the device restarts with the accounts it held then")
         await self._wait_reboot(ctx.driver)
@@ -620,9 +617,10 @@ class RecoveryGuide:
         while loop.time() < deadline:
             try:
                 return (await driver.check_login(credential)).ok
-            except (DeviceUnreachable, DeviceError) as problem:
-                if isinstance(problem, (AttemptBudgetExhausted, DeviceLocked)):
-                    return False
+            except (AttemptBudgetExhausted, DeviceLocked):
+                return False
+            except DeviceError:
+                pass  # still rebooting
             await asyncio.sleep(self.options.poll_seconds)
         return False
 
@@ -635,7 +633,7 @@ class RecoveryGuide:
         try:
             present = {channel.id for channel in await ctx.driver.channels(credential)}
         except CamvaultError as problem:
-            self.owner.tell(f"the NVR's channels could not be read: {getattr(problem, 'reason', problem)}")
+            self.owner.tell(f"the NVR's channels could not be read: {reason_of(problem)}")
             return
         relinked = 0
         for channel_id, camera in channels:
@@ -661,9 +659,7 @@ class RecoveryGuide:
                     )
                 relinked += 1
             except CamvaultError as problem:
-                self.owner.tell(
-                    f"channel {channel_id} ({camera.label}): {getattr(problem, 'reason', problem)}"
-                )
+                self.owner.tell(f"channel {channel_id} ({camera.label}): {reason_of(problem)}")
         self.owner.tell(f"{relinked} of {len(channels)} NVR channels re-linked to their cameras")
 
     # ------------------------------------------------------------------ helpers

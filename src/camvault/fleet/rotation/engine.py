@@ -46,6 +46,7 @@ from camvault.errors import (
     DeviceRefused,
     DeviceUnreachable,
     InventoryError,
+    reason_of,
 )
 from camvault.fleet.drivers import AttemptBudget, Credential, DeviceDriver, DeviceKind
 from camvault.fleet.inventory import DeviceRecord
@@ -602,7 +603,7 @@ class RotationEngine:
             except CamvaultError as exc:
                 return (
                     DependentState.FAILED,
-                    f"{nvr.label} channel {channel_id}: {getattr(exc, 'reason', str(exc))}",
+                    f"{nvr.label} channel {channel_id}: {reason_of(exc)}",
                 )
 
     async def _set_channel(
