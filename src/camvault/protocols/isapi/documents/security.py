@@ -177,17 +177,10 @@ def _user_check_lock_value(status: LockStatus | None) -> str | None:
 
 
 @dataclass(frozen=True, slots=True)
-class UserCheck:
-    """``GET /ISAPI/Security/userCheck`` reply (research §6.1; note the lower-case root ``userCheck``).
+class _LoginReply:
+    """The fields ``userCheck`` and the ``<SessionLogin>`` reply share: status, password flags, lock."""
 
-    Success carries ``statusValue`` 200, ``statusString`` and the three password flags (OBS capture).
-    Failure carries ``lockStatus``, ``unlockTime`` (seconds) and ``retryLoginTime`` (attempts left;
-    OPENLAB model). ``lockStatus`` is read as ``lock`` or ``locked``; it is rendered ``lock``, the
-    spelling one client tests for in this document [I: unresolved in the notes].
-    """
-
-    ROOT: ClassVar[str] = "userCheck"
-    ACCEPTED_ROOTS: ClassVar[frozenset[str] | None] = frozenset({"userCheck"})
+    ROOT: ClassVar[str] = ""
 
     status_value: int
     status_string: str | None = None
@@ -200,7 +193,7 @@ class UserCheck:
 
     @classmethod
     def from_element(cls, element: Element) -> Self:
-        """Read a ``<userCheck>``.
+        """Read the reply.
 
         Raises:
             InvalidContent: ``statusValue`` is missing or a field is malformed.
@@ -216,19 +209,39 @@ class UserCheck:
             retry_login_time=xml.optional_integer(element, "retryLoginTime", minimum=0),
         )
 
+    def _lock_word(self) -> str | None:
+        return None if self.lock_status is None else self.lock_status.value
+
     def to_node(self) -> xml.Node:
-        """Return ``<userCheck>``: status, password flags, then the failure fields."""
+        """Return the reply: status, password flags, then the failure fields."""
         pairs: list[tuple[str, str | int | bool | None]] = [
             ("statusValue", self.status_value),
             ("statusString", self.status_string),
             ("isDefaultPassword", self.is_default_password),
             ("isRiskPassword", self.is_risk_password),
             ("isActivated", self.is_activated),
-            ("lockStatus", _user_check_lock_value(self.lock_status)),
+            ("lockStatus", self._lock_word()),
             ("unlockTime", self.unlock_time),
             ("retryLoginTime", self.retry_login_time),
         ]
         return xml.Node(self.ROOT, children=xml.nodes(pairs))
+
+
+@dataclass(frozen=True, slots=True)
+class UserCheck(_LoginReply):
+    """``GET /ISAPI/Security/userCheck`` reply (research §6.1; note the lower-case root ``userCheck``).
+
+    Success carries ``statusValue`` 200, ``statusString`` and the three password flags (OBS capture).
+    Failure carries ``lockStatus``, ``unlockTime`` (seconds) and ``retryLoginTime`` (attempts left;
+    OPENLAB model). ``lockStatus`` is read as ``lock`` or ``locked``; it is rendered ``lock``, the
+    spelling one client tests for in this document [I: unresolved in the notes].
+    """
+
+    ROOT: ClassVar[str] = "userCheck"
+    ACCEPTED_ROOTS: ClassVar[frozenset[str] | None] = frozenset({"userCheck"})
+
+    def _lock_word(self) -> str | None:
+        return _user_check_lock_value(self.lock_status)
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,7 +346,7 @@ class SessionLoginRequest:
 
 
 @dataclass(frozen=True, slots=True)
-class SessionLoginResult:
+class SessionLoginResult(_LoginReply):
     """The ``<SessionLogin>`` reply (research §6.2; OPENLAB model, SESS-CN, WEBLOGINPAGE).
 
     Success: ``statusValue``, ``statusString`` and the password flags (the session id travels in
@@ -342,47 +355,6 @@ class SessionLoginResult:
 
     ROOT: ClassVar[str] = "SessionLogin"
     ACCEPTED_ROOTS: ClassVar[frozenset[str] | None] = frozenset({"SessionLogin"})
-
-    status_value: int
-    status_string: str | None = None
-    is_default_password: bool | None = None
-    is_risk_password: bool | None = None
-    is_activated: bool | None = None
-    lock_status: LockStatus | None = None
-    unlock_time: int | None = None
-    retry_login_time: int | None = None
-
-    @classmethod
-    def from_element(cls, element: Element) -> Self:
-        """Read a ``<SessionLogin>`` reply.
-
-        Raises:
-            InvalidContent: ``statusValue`` is missing or a field is malformed.
-        """
-        return cls(
-            status_value=xml.integer(element, "statusValue", minimum=0, maximum=999),
-            status_string=xml.optional_text(element, "statusString"),
-            is_default_password=xml.optional_boolean(element, "isDefaultPassword"),
-            is_risk_password=xml.optional_boolean(element, "isRiskPassword"),
-            is_activated=xml.optional_boolean(element, "isActivated"),
-            lock_status=_lock_status(element),
-            unlock_time=xml.optional_integer(element, "unlockTime", minimum=0),
-            retry_login_time=xml.optional_integer(element, "retryLoginTime", minimum=0),
-        )
-
-    def to_node(self) -> xml.Node:
-        """Return the ``<SessionLogin>`` reply; the lock status uses ``ResponseStatus`` spelling."""
-        pairs: list[tuple[str, str | int | bool | None]] = [
-            ("statusValue", self.status_value),
-            ("statusString", self.status_string),
-            ("isDefaultPassword", self.is_default_password),
-            ("isRiskPassword", self.is_risk_password),
-            ("isActivated", self.is_activated),
-            ("lockStatus", None if self.lock_status is None else self.lock_status.value),
-            ("unlockTime", self.unlock_time),
-            ("retryLoginTime", self.retry_login_time),
-        ]
-        return xml.Node(self.ROOT, children=xml.nodes(pairs))
 
 
 @dataclass(frozen=True, slots=True)
