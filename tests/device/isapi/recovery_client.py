@@ -11,7 +11,6 @@ from camvault.clock import ManualClock
 from camvault.device.frontend import DeviceFrontEnd
 from camvault.device.host import NullHost
 from camvault.device.http.inprocess import InProcessTransport
-from camvault.device.isapi.recovery import GuidFileReset
 from camvault.device.model import DeviceModel
 from camvault.protocols.isapi import field_crypto
 from camvault.protocols.isapi.activation import ActivationClientKey
@@ -24,6 +23,7 @@ from camvault.protocols.isapi.documents import (
     decode,
     encode,
 )
+from camvault.protocols.isapi.documents.reset import GuidFileReset
 from camvault.protocols.isapi.status import ResponseStatus, decode_status
 from tests.device.model.conftest import STRONG, build
 

@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from camvault.device.isapi.recovery import GuidFileData, GuidFileReset
 from camvault.device.model import UserLevel
 from camvault.device.model import recovery as rec
 from camvault.errors import DeviceRefusal
@@ -22,6 +21,7 @@ from camvault.protocols.isapi.documents import (
     decode,
     encode,
 )
+from camvault.protocols.isapi.documents.reset import GuidFileData, GuidFileReset
 from tests.device.isapi.recovery_client import (
     ANSWERS,
     NEW,

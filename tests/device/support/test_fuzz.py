@@ -9,12 +9,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from camvault.device.isapi.support_reset import PasswordResetCode
 from camvault.device.model import DeviceModel
 from camvault.device.model import vendor_support as vs
 from camvault.device.model.vendor_trust import manufacture, restore_vendor_trust
 from camvault.errors import InvalidContent
 from camvault.protocols import resetcode
+from camvault.protocols.isapi.documents.reset import PasswordResetCode
 from camvault.support.keys import load_vendor_keys
 from tests.device.model.conftest import STRONG
 from tests.device.support.conftest import NEW_ADMIN, VENDOR_PASSPHRASE, Vendor

@@ -8,11 +8,11 @@ import logging
 import httpx
 import pytest
 
-from camvault.device.isapi.support_reset import PasswordResetCode
 from camvault.device.model import DeviceModel, Kind
 from camvault.protocols import resetcode
 from camvault.protocols.isapi import field_crypto
 from camvault.protocols.isapi.documents import encode
+from camvault.protocols.isapi.documents.reset import PasswordResetCode
 from camvault.protocols.isapi.status import ResponseStatus, StatusCode, decode_status
 from tests.device.isapi.recovery_client import recovery_key
 from tests.device.model.conftest import STRONG

@@ -22,6 +22,7 @@ from camvault.fleet.drivers._recovery import ResetVerdict
 from camvault.protocols import resetcode, xml
 from camvault.protocols.isapi import activation, field_crypto
 from camvault.protocols.isapi.documents import ChallengeRequest, SecurityQuestions, decode, encode
+from camvault.protocols.isapi.documents.reset import GuidFileReset, PasswordResetCode
 from camvault.protocols.isapi.questions import QUESTIONS
 
 CLIENT_KEY = activation.ActivationClientKey.generate()
@@ -143,13 +144,13 @@ def shape(body: bytes) -> list[str]:
 
 def test_the_guid_and_code_bodies_are_sealed() -> None:
     guid_file = b"<GUIDFile><GUID>planted</GUID></GUIDFile>"
-    guid = decode(rec.guid_reset_body(KEY, guid_file, NEW), rec.GuidFileReset)
+    guid = decode(rec.guid_reset_body(KEY, guid_file, NEW), GuidFileReset)
     assert base64.b64decode(opened(guid.guid_file)) == guid_file and opened(guid.password) == NEW
 
-    typed = decode(rec.code_body(KEY, f" {CODE}\n", NEW), rec.PasswordResetCode)
+    typed = decode(rec.code_body(KEY, f" {CODE}\n", NEW), PasswordResetCode)
     assert typed.reset_code_file is None and opened(typed.reset_code or "") == CODE
     code_file = b"-----BEGIN CAMVAULT RESET CODE-----\nplanted\n"
-    filed = decode(rec.code_body(KEY, code_file, NEW), rec.PasswordResetCode)
+    filed = decode(rec.code_body(KEY, code_file, NEW), PasswordResetCode)
     assert filed.reset_code is None and base64.b64decode(opened(filed.reset_code_file or "")) == code_file
     for document in (guid, typed, filed):
         assert NEW not in repr(document) and CODE not in repr(document)
@@ -161,58 +162,58 @@ hex_text = st.text(alphabet="0123456789abcdef", min_size=1, max_size=200)
 @settings(max_examples=40)
 @given(guid_file=hex_text, password=hex_text)
 def test_guid_reset_documents_round_trip(guid_file: str, password: str) -> None:
-    document = rec.GuidFileReset(guid_file=guid_file, password=password)
-    assert decode(encode(document, namespace=None), rec.GuidFileReset) == document
+    document = GuidFileReset(guid_file=guid_file, password=password)
+    assert decode(encode(document, namespace=None), GuidFileReset) == document
 
 
 @settings(max_examples=40)
 @given(code=hex_text, password=hex_text, as_file=st.booleans())
 def test_reset_code_documents_round_trip(code: str, password: str, as_file: bool) -> None:
-    document = rec.PasswordResetCode(
+    document = PasswordResetCode(
         reset_code=None if as_file else code, reset_code_file=code if as_file else None, password=password
     )
-    assert decode(encode(document, namespace=None), rec.PasswordResetCode) == document
+    assert decode(encode(document, namespace=None), PasswordResetCode) == document
 
 
 @pytest.mark.parametrize(
     ("body", "cls", "error"),
     [
-        (b"<GUIDFileReset><GUIDFile>AA</GUIDFile></GUIDFileReset>", rec.GuidFileReset, InvalidContent),
+        (b"<GUIDFileReset><GUIDFile>AA</GUIDFile></GUIDFileReset>", GuidFileReset, InvalidContent),
         (
             b"<GUIDFileReset><GUIDFile></GUIDFile><password>x</password></GUIDFileReset>",
-            rec.GuidFileReset,
+            GuidFileReset,
             InvalidContent,
         ),
         (
             b"<PasswordResetCode><password>x</password></PasswordResetCode>",
-            rec.PasswordResetCode,
+            PasswordResetCode,
             InvalidContent,
         ),
         (
             b"<PasswordResetCode><resetCode>A</resetCode><resetCodeFile>B</resetCodeFile>"
             b"<password>x</password></PasswordResetCode>",
-            rec.PasswordResetCode,
+            PasswordResetCode,
             InvalidContent,
         ),
         (
             b"<PasswordResetCode><resetCode>A</resetCode><password/></PasswordResetCode>",
-            rec.PasswordResetCode,
+            PasswordResetCode,
             InvalidContent,
         ),
         (
             b"<Other><resetCode>A</resetCode><password>x</password></Other>",
-            rec.PasswordResetCode,
+            PasswordResetCode,
             InvalidContent,
         ),
-        (b"<PasswordResetCode><resetCode>A", rec.PasswordResetCode, MalformedMessage),
+        (b"<PasswordResetCode><resetCode>A", PasswordResetCode, MalformedMessage),
         (
             ENTITY_BOMB + b"<GUIDFileReset><GUIDFile>&b;</GUIDFile><password>x</password></GUIDFileReset>",
-            rec.GuidFileReset,
+            GuidFileReset,
             MalformedMessage,
         ),
         (
             b"<GUIDFileReset><GUIDFile>" + b"A" * 300_000 + b"</GUIDFile></GUIDFileReset>",
-            rec.GuidFileReset,
+            GuidFileReset,
             MessageTooLarge,
         ),
     ],

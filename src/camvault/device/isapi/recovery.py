@@ -55,16 +55,12 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from dataclasses import dataclass, field
-from typing import ClassVar, Self
-from xml.etree.ElementTree import Element
 
 from camvault.device.http import Response
 from camvault.device.isapi.app import Access, Handler, Route
 from camvault.device.isapi.call import KEY_ITERATIONS, Call
 from camvault.device.model import recovery as rec
 from camvault.errors import CryptoError, DeviceRefusal, InvalidContent, MessageTooLarge, ProtocolError
-from camvault.protocols import xml
 from camvault.protocols.isapi import activation, field_crypto
 from camvault.protocols.isapi.documents import (
     ChallengeRequest,
@@ -77,12 +73,11 @@ from camvault.protocols.isapi.documents import (
     encode,
 )
 from camvault.protocols.isapi.documents import LockStatus as LockWord
+from camvault.protocols.isapi.documents.reset import GuidFileData, GuidFileReset
 from camvault.protocols.isapi.status import error_status
 
 __all__ = [
     "RECOVERY_ROUTES",
-    "GuidFileData",
-    "GuidFileReset",
     "certify_questions",
     "check_login_password",
     "export_guid",
@@ -93,76 +88,6 @@ __all__ = [
     "reset_by_questions",
     "reset_challenge",
 ]
-
-_WIRE_SECRET_MAX = 2 * 64 * 1024
-"""Bound on one secret field as sent: hex of the encrypted base64 of a GUID file fits easily."""
-
-
-# ------------------------------------------------------------------ our documents
-
-
-@dataclass(frozen=True, slots=True)
-class GuidFileReset:
-    """``PUT /ISAPI/Security/GUIDFileData/reset`` body: the GUID file and the new admin password [ours].
-
-    Attributes:
-        guid_file: the file, base64-encoded (encrypted under ``security=1``).
-        password: the new administrator password (encrypted under ``security=1``).
-    """
-
-    ROOT: ClassVar[str] = "GUIDFileReset"
-    ACCEPTED_ROOTS: ClassVar[frozenset[str] | None] = frozenset({"GUIDFileReset"})
-
-    guid_file: str = field(repr=False)
-    password: str = field(repr=False)
-
-    @classmethod
-    def from_element(cls, element: Element) -> Self:
-        """Read ``<GUIDFile>`` and ``<password>``.
-
-        Raises:
-            InvalidContent: either is missing, empty or too long.
-        """
-        guid_file = xml.text(element, "GUIDFile", max_length=_WIRE_SECRET_MAX)
-        password = xml.text(element, "password", max_length=1024)
-        if not guid_file or not password:
-            raise InvalidContent("<GUIDFile> and <password> must not be empty")
-        return cls(guid_file=guid_file, password=password)
-
-    def to_node(self) -> xml.Node:
-        """Return ``<GUIDFileReset><GUIDFile/><password/></GUIDFileReset>``."""
-        return xml.Node(
-            self.ROOT, children=(xml.Node("GUIDFile", self.guid_file), xml.Node("password", self.password))
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class GuidFileData:
-    """The ``security=1`` reply to a GUID export: the file name and the encrypted file [ours]."""
-
-    ROOT: ClassVar[str] = "GUIDFileData"
-    ACCEPTED_ROOTS: ClassVar[frozenset[str] | None] = frozenset({"GUIDFileData"})
-
-    file_name: str
-    guid_file: str = field(repr=False)
-
-    @classmethod
-    def from_element(cls, element: Element) -> Self:
-        """Read ``<fileName>`` and ``<GUIDFile>``.
-
-        Raises:
-            InvalidContent: either is missing or too long.
-        """
-        return cls(
-            file_name=xml.text(element, "fileName", max_length=128),
-            guid_file=xml.text(element, "GUIDFile", max_length=_WIRE_SECRET_MAX),
-        )
-
-    def to_node(self) -> xml.Node:
-        """Return ``<GUIDFileData><fileName/><GUIDFile/></GUIDFileData>``."""
-        return xml.Node(
-            self.ROOT, children=(xml.Node("fileName", self.file_name), xml.Node("GUIDFile", self.guid_file))
-        )
 
 
 # ------------------------------------------------------------------ keys and failure answers

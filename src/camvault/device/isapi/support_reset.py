@@ -51,9 +51,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from dataclasses import dataclass, field, replace
-from typing import ClassVar, Self
-from xml.etree.ElementTree import Element
+from dataclasses import replace
 
 from camvault.device.http import Response
 from camvault.device.isapi.app import Access, Handler, Route
@@ -62,70 +60,22 @@ from camvault.device.model import vendor_support as vs
 from camvault.device.model.lockout import LockStatus
 from camvault.device.model.recovery import record_failed_proof
 from camvault.errors import CryptoError, DeviceRefusal, InvalidContent, MessageTooLarge
-from camvault.protocols import xml
 from camvault.protocols.isapi import field_crypto
 from camvault.protocols.isapi.documents import LockStatus as LockWord
 from camvault.protocols.isapi.documents import encode
+from camvault.protocols.isapi.documents.reset import PasswordResetCode
 from camvault.protocols.isapi.status import error_status
 from camvault.protocols.resetcode import MAX_CODE_FILE_BYTES
 
 __all__ = [
     "SUPPORT_RESET_ROUTES",
-    "PasswordResetCode",
     "download_pending_request",
     "export_reset_request",
     "import_reset_code",
 ]
 
-_MAX_TYPED_FIELD = 1024
-"""Bound on the typed code as sent (125 symbols and separators, or their encrypted form)."""
-_MAX_FILE_FIELD = 16 * MAX_CODE_FILE_BYTES
-"""Bound on the code file as sent: base64 of the file, or its encrypted form (about 2.7 times larger)."""
 _IV = re.compile(r"[0-9a-fA-F]{32}")
 _UNDECRYPTABLE = "undecryptable"
-
-
-@dataclass(frozen=True, slots=True)
-class PasswordResetCode:
-    """``PUT /ISAPI/Security/passwordReset/code`` body: the vendor's code and the new admin password [ours].
-
-    Attributes:
-        reset_code: the typed code, or ``None`` when the file is sent.
-        reset_code_file: the code file, base64-encoded, or ``None`` when the typed code is sent.
-        password: the new administrator password.
-    """
-
-    ROOT: ClassVar[str] = "PasswordResetCode"
-    ACCEPTED_ROOTS: ClassVar[frozenset[str] | None] = frozenset({"PasswordResetCode"})
-
-    reset_code: str | None = field(repr=False)
-    reset_code_file: str | None = field(repr=False)
-    password: str = field(repr=False)
-
-    @classmethod
-    def from_element(cls, element: Element) -> Self:
-        """Read ``<resetCode>`` or ``<resetCodeFile>``, and ``<password>``.
-
-        Raises:
-            InvalidContent: both or neither code form, an empty field, or a field too long.
-        """
-        typed = xml.optional_text(element, "resetCode", max_length=_MAX_TYPED_FIELD) or None
-        code_file = xml.optional_text(element, "resetCodeFile", max_length=_MAX_FILE_FIELD) or None
-        password = xml.text(element, "password", max_length=1024)
-        if (typed is None) == (code_file is None):
-            raise InvalidContent("send exactly one of <resetCode> and <resetCodeFile>", field="resetCode")
-        if not password:
-            raise InvalidContent("<password> must not be empty", field="password")
-        return cls(reset_code=typed, reset_code_file=code_file, password=password)
-
-    def to_node(self) -> xml.Node:
-        """Return ``<PasswordResetCode><resetCode|resetCodeFile/><password/></PasswordResetCode>``."""
-        code = (
-            xml.Node("resetCode", self.reset_code)
-            if self.reset_code is not None
-            else xml.Node("resetCodeFile", self.reset_code_file)
-        )
-        return xml.Node(self.ROOT, children=(code, xml.Node("password", self.password)))
 
 
 # ------------------------------------------------------------------ handlers

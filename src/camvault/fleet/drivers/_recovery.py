@@ -58,12 +58,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import ClassVar, Self
-from xml.etree.ElementTree import Element
 
 from camvault.errors import InvalidContent, ProtocolError
 from camvault.fleet.drivers.models import SecurityQuestion
-from camvault.protocols import resetcode, xml
+from camvault.protocols import resetcode
 from camvault.protocols.isapi import field_crypto
 from camvault.protocols.isapi.activation import ActivationClientKey
 from camvault.protocols.isapi.documents import (
@@ -77,6 +75,7 @@ from camvault.protocols.isapi.documents import (
     encode,
 )
 from camvault.protocols.isapi.documents import SecurityQuestion as QuestionDocument
+from camvault.protocols.isapi.documents.reset import GuidFileReset, PasswordResetCode
 from camvault.protocols.isapi.questions import question_text
 from camvault.protocols.isapi.status import ResponseStatus, StatusCode, decode_status
 
@@ -90,8 +89,6 @@ __all__ = [
     "RESET_CHALLENGE",
     "RESET_CODE",
     "RESET_REQUEST",
-    "GuidFileReset",
-    "PasswordResetCode",
     "ResetReply",
     "ResetVerdict",
     "TransportKey",
@@ -134,92 +131,11 @@ MAX_ANSWERS = 16
 MAX_NEW_PASSWORD_LENGTH = 128
 """Longest new password sent (devices allow 8-16, §9: anything longer is refused by the device anyway)."""
 
-_WIRE_FIELD_MAX = 2 * field_crypto.MAX_CIPHERTEXT_HEX
 _QUESTIONS_MAX_BYTES = 64 * 1024
 _CAPABILITIES_MAX_BYTES = 16 * 1024
 _DEVICE_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,63}")
 _UNSUPPORTED_SUB_STATUSES = frozenset({"notSupport", "methodNotAllowed"})
 _UNSUPPORTED_HTTP = frozenset({404, 405, 501})
-
-
-# ------------------------------------------------------------------ documents
-
-
-@dataclass(frozen=True, slots=True)
-class GuidFileReset:
-    """``PUT /ISAPI/Security/GUIDFileData/reset`` body: the GUID file and the new password [ours].
-
-    Attributes:
-        guid_file: the file, base64-encoded (sealed under ``security=1``).
-        password: the new administrator password (sealed under ``security=1``).
-    """
-
-    ROOT: ClassVar[str] = "GUIDFileReset"
-    ACCEPTED_ROOTS: ClassVar[frozenset[str] | None] = frozenset({"GUIDFileReset"})
-
-    guid_file: str = field(repr=False)
-    password: str = field(repr=False)
-
-    @classmethod
-    def from_element(cls, element: Element) -> Self:
-        """Read ``<GUIDFile>`` and ``<password>``.
-
-        Raises:
-            InvalidContent: either is missing, empty or too long.
-        """
-        guid_file = xml.text(element, "GUIDFile", max_length=_WIRE_FIELD_MAX)
-        password = xml.text(element, "password", max_length=_WIRE_FIELD_MAX)
-        if not guid_file or not password:
-            raise InvalidContent("<GUIDFile> and <password> must not be empty", field="GUIDFile")
-        return cls(guid_file=guid_file, password=password)
-
-    def to_node(self) -> xml.Node:
-        """Return ``<GUIDFileReset><GUIDFile/><password/></GUIDFileReset>``."""
-        return xml.Node(
-            self.ROOT, children=(xml.Node("GUIDFile", self.guid_file), xml.Node("password", self.password))
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class PasswordResetCode:
-    """``PUT /ISAPI/Security/passwordReset/code`` body: the vendor's code and the new password [ours].
-
-    Exactly one of ``reset_code`` (the typed code) and ``reset_code_file`` (the code file, base64) is set.
-    """
-
-    ROOT: ClassVar[str] = "PasswordResetCode"
-    ACCEPTED_ROOTS: ClassVar[frozenset[str] | None] = frozenset({"PasswordResetCode"})
-
-    reset_code: str | None = field(repr=False)
-    reset_code_file: str | None = field(repr=False)
-    password: str = field(repr=False)
-
-    def __post_init__(self) -> None:
-        if (self.reset_code is None) == (self.reset_code_file is None):
-            raise InvalidContent("send exactly one of <resetCode> and <resetCodeFile>", field="resetCode")
-
-    @classmethod
-    def from_element(cls, element: Element) -> Self:
-        """Read ``<resetCode>`` or ``<resetCodeFile>``, and ``<password>``.
-
-        Raises:
-            InvalidContent: both or neither code form, an empty field, or a field too long.
-        """
-        typed = xml.optional_text(element, "resetCode", max_length=_WIRE_FIELD_MAX) or None
-        code_file = xml.optional_text(element, "resetCodeFile", max_length=_WIRE_FIELD_MAX) or None
-        password = xml.text(element, "password", max_length=_WIRE_FIELD_MAX)
-        if not password:
-            raise InvalidContent("<password> must not be empty", field="password")
-        return cls(reset_code=typed, reset_code_file=code_file, password=password)
-
-    def to_node(self) -> xml.Node:
-        """Return ``<PasswordResetCode><resetCode|resetCodeFile/><password/></PasswordResetCode>``."""
-        code = (
-            xml.Node("resetCode", self.reset_code)
-            if self.reset_code is not None
-            else xml.Node("resetCodeFile", self.reset_code_file)
-        )
-        return xml.Node(self.ROOT, children=(code, xml.Node("password", self.password)))
 
 
 # ------------------------------------------------------------------ the transport key

@@ -8,7 +8,8 @@ untrusted bytes with the root checked. Sources of every shape are cited in each 
 Modules: :mod:`~camvault.protocols.isapi.documents.system` (device info, time, activation),
 :mod:`~camvault.protocols.isapi.documents.security` (users, login probes, lockout, capabilities,
 reset data), :mod:`~camvault.protocols.isapi.documents.inputproxy` (NVR IP channels),
-:mod:`~camvault.protocols.isapi.documents.contentmgmt` (recording search and download).
+:mod:`~camvault.protocols.isapi.documents.contentmgmt` (recording search and download),
+:mod:`~camvault.protocols.isapi.documents.reset` (GUID-file and vendor-code resets, our shapes).
 """
 
 from __future__ import annotations
