@@ -47,6 +47,7 @@ from camvault.fleet.discovery import Probing, discover_sadp, discover_wsd
 from camvault.fleet.drivers import SecurityQuestion
 from camvault.fleet.inventory import DeviceRecord
 from camvault.fleet.recovery import RecoveryGuide, RecoveryOutcome
+from camvault.fleet.rotation import selection
 from camvault.fleet.rotation.engine import RotateOptions, RotationEngine, RotationReport
 from camvault.fleet.runner import Runner
 from camvault.fleet.session import FleetSession
@@ -233,10 +234,7 @@ async def _audit(session: FleetSession, description: str) -> AuditReport:
 async def _activate(session: FleetSession) -> None:
     with session.store.transaction(readonly=True) as conn:
         devices = session.inventory().all(conn)
-    probes = await Runner(concurrency=16, timeout=10).run(devices, lambda r: session.driver(r).probe())
-    inactive = [
-        o.device for o in probes.outcomes if o.ok and o.value is not None and o.value.activated is False
-    ]
+    inactive = await selection.inactive(session, devices)
     if not inactive:
         console.print("no factory-fresh device")
         return

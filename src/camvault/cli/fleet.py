@@ -55,7 +55,7 @@ __all__ = ["fleet_app"]
 
 fleet_app = typer.Typer(
     name="fleet",
-    help="Your devices: inventory, discovery, credential checks and the hygiene audit.",
+    help="Your devices: inventory, discovery, checks, audit, rotation and recovery.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -635,16 +635,9 @@ def activate(
 
         async def run() -> RotationReport:
             try:
-                probes = await Runner(concurrency=concurrency, timeout=30).run(
-                    records, lambda r: session.driver(r).probe()
-                )
-                inactive = [
-                    o.device
-                    for o in probes.outcomes
-                    if o.ok and o.value is not None and o.value.activated is False
-                ]
+                fresh = await selection_rules.inactive(session, records, concurrency=concurrency)
                 with ProgressHooks("activating", enabled=not as_json) as hooks:
-                    return await engine.run(inactive, hooks=[hooks], activate=True)
+                    return await engine.run(fresh, hooks=[hooks], activate=True)
             finally:
                 await session.aclose()
 

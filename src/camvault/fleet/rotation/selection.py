@@ -10,9 +10,11 @@ from sqlalchemy import Connection
 from camvault.errors import SecretNotFound
 from camvault.fleet.inventory import DeviceRecord
 from camvault.fleet.rotation.journal import Journal, State, policies
+from camvault.fleet.runner import Runner
+from camvault.fleet.session import FleetSession
 from camvault.fleet.vault import Vault
 
-__all__ = ["due", "needing_recovery", "password_age", "retry_failed"]
+__all__ = ["due", "inactive", "needing_recovery", "password_age", "retry_failed"]
 
 
 def password_age(conn: Connection, vault: Vault, record: DeviceRecord, now: datetime) -> timedelta | None:
@@ -48,3 +50,13 @@ def retry_failed(conn: Connection, journal: Journal, records: Sequence[DeviceRec
 def needing_recovery(conn: Connection, journal: Journal) -> set[str]:
     """Devices whose last rotation ended with neither vault password working: rotate skips them."""
     return {device for device, entry in journal.latest(conn).items() if entry.state is State.NEEDS_RECOVERY}
+
+
+async def inactive(
+    session: FleetSession, records: Sequence[DeviceRecord], *, concurrency: int = 16
+) -> list[DeviceRecord]:
+    """The devices that say they are factory-fresh (one unauthenticated probe each; unreachable ones are left out)."""
+    probes = await Runner(concurrency=concurrency, timeout=30).run(
+        records, lambda r: session.driver(r).probe()
+    )
+    return [o.device for o in probes.outcomes if o.ok and o.value is not None and o.value.activated is False]
