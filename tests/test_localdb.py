@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -46,3 +47,32 @@ def test_failed_migration_changes_nothing(tmp_path: Path) -> None:
 def test_misnumbered_migrations_are_refused() -> None:
     with pytest.raises(MigrationError):
         open_database(":memory:", [V2])
+
+
+def test_openers_racing_on_a_new_file_all_succeed(tmp_path: Path) -> None:
+    """Eight threads create the same file at once, twenty times: every one gets a migrated WAL database."""
+    for round_number in range(20):
+        path = tmp_path / f"race-{round_number}.sqlite"
+        errors: list[BaseException] = []
+        versions: list[int] = []
+
+        def open_it(
+            target: Path = path, errors: list[BaseException] = errors, versions: list[int] = versions
+        ) -> None:
+            try:
+                db = open_database(target, [V1, V2])
+                versions.append(db.execute("PRAGMA user_version").fetchone()[0])
+                db.close()
+            except BaseException as exc:  # collected and asserted below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=open_it) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert errors == []
+        assert versions == [2] * 8
+        db = open_database(path, [V1, V2])
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        db.close()

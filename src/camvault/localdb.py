@@ -8,14 +8,21 @@ instead; see :mod:`camvault.fleet.store`.)
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from camvault.errors import MigrationError, StoreError
 
-__all__ = ["Migration", "open_database"]
+__all__ = ["BUSY_TIMEOUT", "Migration", "enable_wal", "open_database"]
+
+_log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT = 5.0
+"""Seconds a role's connection waits for another writer before giving up."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +32,40 @@ class Migration:
     version: int
     description: str
     script: str
+
+
+def enable_wal(connection: sqlite3.Connection, busy_timeout: float) -> None:
+    """Switch a SQLite file to WAL mode, waiting up to ``busy_timeout`` seconds for other connections.
+
+    SQLite does not call its busy handler for a journal-mode change, so two processes (or threads)
+    opening a new file at once would otherwise see "database is locked" from the loser's switch.
+    A file already in WAL mode is left alone; a file that cannot use WAL (some network filesystems)
+    keeps its mode, with a warning.
+
+    Args:
+        connection: an open connection, outside any transaction.
+        busy_timeout: seconds to keep retrying while another connection holds the lock.
+
+    Raises:
+        sqlite3.OperationalError: the lock was still held at the deadline, or another error.
+    """
+    deadline = time.monotonic() + busy_timeout
+    pause = 0.005
+    while True:
+        try:
+            row = connection.execute("PRAGMA journal_mode").fetchone()
+            if row is not None and row[0] == "wal":
+                return
+            row = connection.execute("PRAGMA journal_mode=WAL").fetchone()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
+            continue
+        if row is None or row[0] != "wal":
+            _log.warning("SQLite refused WAL mode (journal_mode=%s); the store still works", row and row[0])
+        return
 
 
 def open_database(
@@ -50,10 +91,11 @@ def open_database(
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     try:
         connection = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
+        if str(path) != ":memory:":
+            enable_wal(connection, BUSY_TIMEOUT)
         connection.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
         connection.execute("PRAGMA foreign_keys=ON")
-        connection.execute("PRAGMA busy_timeout=5000")
     except sqlite3.Error as exc:
         raise StoreError(f"cannot open database {path}: {exc}") from None
     _migrate(connection, migrations, path)
@@ -69,12 +111,15 @@ def _check_sequence(migrations: Sequence[Migration]) -> None:
 
 
 def _migrate(connection: sqlite3.Connection, migrations: Sequence[Migration], path: Path | str) -> None:
-    current = int(connection.execute("PRAGMA user_version").fetchone()[0])
+    current = _version(connection)
     if current > len(migrations):
         raise MigrationError(f"{path} has schema version {current}; this camvault knows {len(migrations)}")
     for migration in migrations[current:]:
         try:
             connection.execute("BEGIN IMMEDIATE")
+            if _version(connection) >= migration.version:  # another opener applied it while we waited
+                connection.execute("COMMIT")
+                continue
             for statement in _statements(migration.script):
                 connection.execute(statement)
             connection.execute(f"PRAGMA user_version={migration.version}")
@@ -84,6 +129,10 @@ def _migrate(connection: sqlite3.Connection, migrations: Sequence[Migration], pa
             raise MigrationError(
                 f"{path}: migration {migration.version} ({migration.description}) failed: {exc}"
             ) from None
+
+
+def _version(connection: sqlite3.Connection) -> int:
+    return int(connection.execute("PRAGMA user_version").fetchone()[0])
 
 
 def _statements(script: str) -> list[str]:

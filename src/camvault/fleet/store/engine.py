@@ -31,6 +31,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from camvault.errors import ConfigurationError
+from camvault.localdb import enable_wal
 
 __all__ = [
     "DEFAULT_BUSY_TIMEOUT",
@@ -146,21 +147,14 @@ def _prepare_sqlite_file(path: Path) -> None:
 
 
 def _install_sqlite_hooks(engine: Engine, busy_timeout: float) -> None:
-    pragmas = (
-        f"PRAGMA busy_timeout={int(busy_timeout * 1000)}",  # first: switching to WAL may wait for a lock
-        "PRAGMA journal_mode=WAL",
-        "PRAGMA synchronous=FULL",
-        "PRAGMA foreign_keys=ON",
-    )
-
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         connection = cast(sqlite3.Connection, dbapi_connection)
         connection.isolation_level = None  # SQLAlchemy's begin hook below emits BEGIN itself
-        for pragma in pragmas:
-            mode = connection.execute(pragma).fetchone()
-            if pragma.startswith("PRAGMA journal_mode") and mode is not None and mode[0] != "wal":
-                _log.warning("SQLite refused WAL mode (journal_mode=%s); the store still works", mode[0])
+        connection.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        enable_wal(connection, busy_timeout)
+        connection.execute("PRAGMA synchronous=FULL")
+        connection.execute("PRAGMA foreign_keys=ON")
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
