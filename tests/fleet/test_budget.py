@@ -56,3 +56,17 @@ def test_budgets_are_per_device_and_source_and_fingerprints_are_keyed() -> None:
     assert "secret" not in repr(budget.state("cam", "10.0.0.1"))
     with pytest.raises(ValueError):
         AttemptBudget(reserve=0)
+
+
+def test_an_unguessable_secret_passes_a_lock_and_the_reserve_but_is_never_resent() -> None:
+    budget = AttemptBudget(reserve=2, clock=ManualClock())
+    budget.record_lock("cam", unlock_in_seconds=600)
+    with pytest.raises(DeviceLocked):
+        budget.spend("cam", "a guessed password")
+    budget.spend("cam", "code:VENDOR", unguessable=True)
+    budget.record_failure("cam", "code:VENDOR", locked=True, unlock_in_seconds=1800)
+    with pytest.raises(AuthenticationFailed, match="already rejected"):
+        budget.spend("cam", "code:VENDOR", unguessable=True)
+    budget.spend("cam", "code:ANOTHER", unguessable=True)
+    with pytest.raises(DeviceLocked):
+        budget.spend("cam", "a guessed password")

@@ -459,6 +459,45 @@ async def test_a_code_for_an_older_request_is_refused_and_never_resent(
     assert len(transport.requests) == sent
 
 
+async def test_a_vendor_code_is_sent_while_the_owner_s_guessing_holds_the_lock(
+    camera: RunningLab, support: Support, counting: Counting, budget: AttemptBudget
+) -> None:
+    client, _ = counting
+    driver = driver_for(camera, "cam", client, budget)
+    request_file = await driver.export_reset_request()
+    issued = support.issue(request_file)
+    pending = resetcode.decode_request_file(request_file)
+    forged = resetcode.issue_reset_code(
+        Ed25519PrivateKey.generate(),
+        serial=pending.serial,
+        nonce=pending.nonce,
+        expiry=pending.expiry,
+        code_id=9,
+    )
+    for attempt in range(5):  # the owner guessed passwords until the lock tripped
+        guess = await client.get(
+            base(camera, "cam") + "/ISAPI/Security/userCheck",
+            auth=httpx.DigestAuth("admin", f"guess-{attempt}"),
+        )
+        assert guess.status_code == 401
+    login = await driver.check_login(Credential("admin", "another-guess"))
+    assert login.locked and not login.ok
+    assert (await driver.recovery_methods()).locked
+    with pytest.raises(DeviceLocked):
+        await driver.reset_with_answers(ANSWERS, NEW)
+
+    with pytest.raises(DeviceLocked):
+        await driver.reset_with_code(resetcode.encode_typed_code(forged), NEW)
+    model = camera.lab.device("cam").model
+    assert model.user(1).password.matches(OLD), "a forged code changes nothing"
+
+    await driver.reset_with_code(issued.typed, NEW)
+    assert model.user(1).password.matches(NEW)
+    assert not model.lock.locked_sources(model.monotonic()), "the reset cleared the lock"
+    assert not (await driver.recovery_methods()).locked
+    assert (await driver.check_login(Credential("admin", NEW))).ok
+
+
 async def test_export_refusals(lab: LabFactory, counting: Counting, budget: AttemptBudget) -> None:
     running = await lab([{"label": "old", "firmware": "V5.2.5 build 141201", "admin_password": OLD}])
     client, _ = counting

@@ -418,6 +418,59 @@ async def test_vendor_support_request_then_code_on_a_second_run(
     assert no_locks(running)
 
 
+async def test_an_owner_who_guessed_into_the_lock_gets_back_in_with_a_vendor_code(
+    make_lab: LabFactory, fleet_store: Store, vault: Vault, session: FleetSession, tmp_path: Path
+) -> None:
+    running = await make_lab(
+        [
+            {
+                "label": "cam",
+                "admin_password": "Cam#Installer-1",
+                "users": [{"name": "guard", "level": "Viewer", "password": "Night-Shift-21"}],
+            }
+        ]
+    )
+    records = enrol(running, fleet_store, vault)
+    await set_questions(running, "cam", "Cam#Installer-1")
+    await lose_password(session, records["cam"])
+    device = running.lab.device("cam")
+    async with httpx.AsyncClient(timeout=10) as client:
+        for attempt in range(5):  # the owner guessed until the lock tripped
+            guess = await client.get(
+                f"http://{device.address}:{device.http_port}/ISAPI/Security/userCheck",
+                auth=httpx.DigestAuth("admin", f"Guess-{attempt}"),
+            )
+            assert guess.status_code == 401
+    assert device.model.lock.locked_sources(device.model.monotonic())
+
+    first = ScriptedOwner(running, answers=QUESTIONS_SET)
+    waiting = await RecoveryGuide(session, first, FAST).recover(records["cam"])
+    assert waiting.outcome is RecoveryOutcome.WAITING_FOR_VENDOR, (waiting, first.told)
+    assert any("refuses resets from this address" in line for line in first.told), first.told
+    assert device.model.account("admin").password.matches(LOST)  # type: ignore[union-attr]
+
+    store = SupportStore.open(tmp_path / "support.sqlite")
+    try:
+        service = SupportService(
+            store, load_vendor_keys(running.lab.state_dir / VENDOR_DIR, None), clock=SystemClock()
+        )
+        case = service.receive_request(first.saved["cam"], actor="desk")
+        service.record_ownership(case.id, operator="desk", note="receipt seen")
+        service.approve(case.id, operator="lead")
+        issued = service.issue_code(case.id, operator="lead")
+    finally:
+        store.close()
+    assert device.model.lock.locked_sources(device.model.monotonic()), "still locked when the code arrives"
+    owner = ScriptedOwner(running, answers=QUESTIONS_SET, code=issued.typed)
+    result = await RecoveryGuide(session, owner, FAST).recover(records["cam"])
+    assert result.outcome is RecoveryOutcome.RECOVERED, (result, owner.told)
+    assert result.path is RecoveryPath.VENDOR_SUPPORT
+    assert not any(line.startswith("security-questions:") for line in owner.told), owner.told
+    assert device.model.account("guard") is not None, "nothing was erased"
+    assert device_password_is_vault_current(running, fleet_store, vault, "cam")
+    assert no_locks(running)
+
+
 async def test_a_reset_nvr_gets_its_channels_back_without_a_backup(
     make_lab: LabFactory, fleet_store: Store, vault: Vault, session: FleetSession
 ) -> None:

@@ -293,6 +293,9 @@ class DeviceDriver(ABC):
     async def reset_with_code(self, code: str | bytes, new_password: str) -> None:
         """Set a new administrator password with the vendor's one-time code (typed text, or the code file).
 
+        Unlike the other resets it is sent while the device's login lock is engaged for us: a code cannot
+        be guessed, so the lock does not guard against it, and the owner it locked out is the one bringing it.
+
         Raises:
             AuthenticationFailed: the device checked the code and refused it (counted against the lock).
             DeviceRefused: a malformed or mistyped code, no pending request, or a refused password.

@@ -98,8 +98,17 @@ class AttemptBudget:
             ours = min(ours, state.device_attempts_left - self.reserve)
         return max(0, ours)
 
-    def spend(self, device: str, password: str, source: str = "") -> None:
+    def spend(self, device: str, password: str, source: str = "", *, unguessable: bool = False) -> None:
         """Check, before sending it, that one more attempt with ``password`` is safe.
+
+        Args:
+            device: the device's name.
+            password: the secret about to be sent (only its fingerprint is kept).
+            source: the address the device counts the attempt against.
+            unguessable: the secret is one nobody could guess (a vendor's signed reset code). Such an
+                attempt is not held back by a lock or the reserve: the lock exists against guessing, the
+                owner who tripped it is the one bringing the code, and a refusal costs at most a restarted
+                lock. A secret the device already rejected is still never resent.
 
         Raises:
             DeviceLocked: the device reported a lock that has not run out.
@@ -108,11 +117,7 @@ class AttemptBudget:
         """
         state = self.state(device, source)
         now = self.clock.now()
-        if state.locked_until is not None:
-            if now < state.locked_until:
-                raise DeviceLocked(
-                    device, "the device's login lock is engaged", locked_until=state.locked_until
-                )
+        if state.locked_until is not None and now >= state.locked_until:
             state.locked_until = None
             state.device_attempts_left = None
             state.failures = 0
@@ -120,6 +125,10 @@ class AttemptBudget:
             raise AuthenticationFailed(
                 device, "this password was already rejected by the device; not trying it again"
             )
+        if unguessable:
+            return
+        if state.locked_until is not None:
+            raise DeviceLocked(device, "the device's login lock is engaged", locked_until=state.locked_until)
         if self.remaining(device, source) < 1:
             raise AttemptBudgetExhausted(
                 device,

@@ -49,7 +49,9 @@ research notes (``hikvision.md``) describe real devices:
   :mod:`camvault.fleet.drivers._recovery`): the methods from ``extern/capabilities``, the configured
   questions from ``questionConfiguration`` and vendor support from a ``GET passwordReset/request`` (which
   changes nothing and spends nothing); resets always sealed under the ``passwordReset/challenge`` key, each
-  spending one attempt of the budget first, exactly like a password. The legacy serial-and-date code (§14.2)
+  spending one attempt of the budget first, exactly like a password (a vendor code, which nobody can
+  guess, is sent even while the login lock is engaged: the device accepts a valid one from a locked-out
+  address, and a refused one costs at most a restarted lock). The legacy serial-and-date code (§14.2)
   travels over SADP only, and ISAPI says nothing about it, so ``legacy_code`` is never reported from here.
   The public reads carry no lock state, so ``locked`` reports what the device said on this driver's last
   refusal (its login lock for our address, as the budget keeps it, or its recovery suspension). Recovery
@@ -776,6 +778,7 @@ class HikvisionDriver(DeviceDriver):
             _recovery.code_attempt(code),
             lambda key: _recovery.code_body(key, code, new_password),
             what="the reset code",
+            unguessable=True,
         )
 
     # ------------------------------------------------------------------ helpers
@@ -849,13 +852,23 @@ class HikvisionDriver(DeviceDriver):
             ) from None
 
     async def _reset(
-        self, path: str, attempt: str, build: Callable[[TransportKey], bytes], *, what: str
+        self,
+        path: str,
+        attempt: str,
+        build: Callable[[TransportKey], bytes],
+        *,
+        what: str,
+        unguessable: bool = False,
     ) -> None:
-        """Spend one attempt, exchange the key, send the sealed request, and settle the outcome."""
+        """Spend one attempt, exchange the key, send the sealed request, and settle the outcome.
+
+        ``unguessable`` (a vendor code) is sent even while the login lock is engaged; see
+        :meth:`AttemptBudget.spend <camvault.fleet.drivers.budget.AttemptBudget.spend>`.
+        """
         source = self._session.source
         async with self._recovery_serial:
             try:
-                self.budget.spend(self.name, attempt, source)
+                self.budget.spend(self.name, attempt, source, unguessable=unguessable)
             except AuthenticationFailed:
                 raise AuthenticationFailed(
                     self.name, f"the device already rejected {what}; not sending the same again"

@@ -10,6 +10,8 @@ The paths, in the order the guide tries them (each explained to the owner before
    4. **vendor support**: export the signed request, send it with the model and serial number, import the
    one-time code. Each of these keeps every setting and recording; each new password is staged in the
    vault before the device is told (:meth:`~camvault.fleet.rotation.engine.RotationEngine.reset_one`).
+   While the device's lock is engaged for us, only the vendor code is tried (no lock guards against a
+   secret nobody can guess); answers or a GUID file would restart the lock.
 5. **factory reset**, only with the owner's explicit confirmation: back up what any remaining access allows
    (configuration, recordings), press the reset button (the lab presses it; on a real device the owner is
    told exactly what to do and the guide waits for the device to come back inactive), activate it with a
@@ -303,19 +305,43 @@ class RecoveryGuide:
         found = await self._from_history(ctx)
         if found is not None:
             return found
-        methods = assessment.methods or RecoveryMethods()
+        methods = await self._methods_now(ctx)
         if methods.locked:
-            return RecoveryResult(
-                RecoveryOutcome.NEEDS_OWNER,
-                None,
-                f"the device has suspended password resets for {methods.unlock_in_seconds or 'some'} seconds; "
-                "run this again afterwards",
-            )
+            return await self._while_locked(ctx, methods)
         for attempt in (self._by_questions, self._by_guid, self._by_vendor):
             outcome = await attempt(ctx, methods)
             if outcome is not None:
                 return outcome
         return await self._factory_reset(ctx)
+
+    async def _methods_now(self, ctx: _Context) -> RecoveryMethods:
+        """The reset methods as they stand after the history was tried (a failed login may have locked us out)."""
+        if ctx.assessment.methods is None or ctx.assessment.candidates == 0:
+            return ctx.assessment.methods or RecoveryMethods()
+        try:
+            return await ctx.driver.recovery_methods()
+        except DeviceError:
+            return ctx.assessment.methods
+
+    async def _while_locked(self, ctx: _Context, methods: RecoveryMethods) -> RecoveryResult:
+        """Locked out: only a vendor code (which no lock guards against) or the reset button remain."""
+        wait = f"{methods.unlock_in_seconds or 'some'} seconds"
+        self.owner.tell(
+            f"the device refuses resets from this address for {wait}; "
+            "security answers or a GUID file now would only restart that"
+        )
+        if methods.vendor_support:
+            outcome = await self._by_vendor(ctx, methods)
+            if outcome is not None:
+                return outcome
+        if self.owner.factory_reset_allowed:
+            return await self._factory_reset(ctx)
+        return RecoveryResult(
+            RecoveryOutcome.NEEDS_OWNER,
+            None,
+            f"the device has suspended password resets for {wait}; run this again afterwards"
+            + (" (a vendor code is accepted even now: --code)" if methods.vendor_support else ""),
+        )
 
     # ------------------------------------------------------------------ 1. vault history
 
