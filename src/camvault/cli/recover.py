@@ -40,6 +40,7 @@ from camvault.fleet.runner import Runner
 from camvault.fleet.session import FleetSession
 from camvault.fleet.store import Store
 from camvault.fleet.vault import read_bounded
+from camvault.protocols.sadp import PORT as SADP_PORT
 
 __all__ = ["TerminalOwner", "backup", "recover"]
 
@@ -229,6 +230,17 @@ def recover(
     no_rotate: Annotated[
         bool, typer.Option("--no-rotate", help="Keep a password found in the vault history (no rotation).")
     ] = False,
+    over_sadp: Annotated[
+        bool,
+        typer.Option(
+            "--sadp",
+            help="Run vendor support (export, code) over SADP, like the vendor's tool: for a device whose "
+            "web port is out of reach. Needs its MAC in the inventory.",
+        ),
+    ] = False,
+    sadp_port: Annotated[
+        int, typer.Option("--sadp-port", min=1, max=65535, help="The devices' SADP port.")
+    ] = SADP_PORT,
     as_json: JsonOption = False,
     db: DbOption = None,
     key_file: KeyFileOption = None,
@@ -246,7 +258,9 @@ def recover(
         recordings=save_recordings,
         lab_state=lab,
     )
-    options = RecoveryOptions(rotate_after=not no_rotate, reset_wait_seconds=wait)
+    options = RecoveryOptions(
+        rotate_after=not no_rotate, reset_wait_seconds=wait, vendor_over_sadp=over_sadp, sadp_port=sadp_port
+    )
     with _expected_failures(), Store.open(db) as store:
         vault = _unlock(store, key_file)
         session = FleetSession(store, vault, concurrency=4)

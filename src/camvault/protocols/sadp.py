@@ -530,6 +530,15 @@ class ActionResponse:
             object.__setattr__(self, "mac", normalize_mac(self.mac))
         object.__setattr__(self, "fields", MappingProxyType(dict(self.fields)))
 
+    @property
+    def reason(self) -> str | None:
+        """The ``Reason`` field [ours], only when it looks like an identifier (``bad_signature``).
+
+        Anything else is dropped, so a hostile device cannot make a message carry what it likes.
+        """
+        value = self.fields.get("Reason")
+        return value if value is not None and _NAME.fullmatch(value) else None
+
     def __repr__(self) -> str:
         return (
             f"ActionResponse(uuid={self.uuid!r}, types={self.types!r}, result={self.result.value!r}, "

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 
 from camvault.fleet.discovery import Probing, activate_over_sadp, discover_sadp, discover_wsd
+from camvault.fleet.discovery.sadp import export_request_over_sadp, reset_over_sadp
+from camvault.protocols import resetcode
 from camvault.protocols.sadp import Result
 from tests.device.discovery.conftest import DiscoveryLab, discovery_lab, ports  # noqa: F401 - the fixture
 from tests.device.lab.conftest import make_lab  # noqa: F401 - the fixture discovery_lab needs
+from tests.fleet.vendor_desk import VendorDesk, forged_code
 
 NEW_PASSWORD = "Fresh-Passw0rd!"
 
@@ -53,3 +57,35 @@ async def test_activation_over_the_lan(discovery_lab: DiscoveryLab, caplog: pyte
         if d.mac == fresh.model.identity.mac
     ]
     assert record.activated is True
+
+
+async def test_vendor_support_reset_over_the_lan(
+    discovery_lab: DiscoveryLab,  # noqa: F811
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    running = await discovery_lab()
+    sadp_port, _ = ports(running)
+    model = running.lab.device("quiet").model
+    mac = model.identity.mac
+    request_file = await export_request_over_sadp("127.0.0.1", mac, port=sadp_port)
+    assert model.vendor_support.pending is not None
+    assert request_file == model.vendor_support.pending.file, "byte-identical to what the device signed"
+    assert resetcode.decode_request_file(request_file).serial == model.identity.serial
+    desk = VendorDesk(running, tmp_path / "support.sqlite")
+    try:
+        issued = desk.issue(request_file)
+    finally:
+        desk.close()
+
+    refused = await reset_over_sadp("127.0.0.1", mac, forged_code(request_file), NEW_PASSWORD, port=sadp_port)
+    assert (refused.result, refused.reason) == (Result.DENIED, "unknown_key")
+    assert model.lock_status("127.0.0.1").attempts_left == 4, "a checked code counts like a wrong password"
+
+    done = await reset_over_sadp("127.0.0.1", mac, issued.file, NEW_PASSWORD, port=sadp_port)
+    assert done.ok and model.user(1).password.matches(NEW_PASSWORD)
+    again = await reset_over_sadp("127.0.0.1", mac, issued.typed, "Another#Passw0rd", port=sadp_port)
+    assert (again.result, again.reason) == (Result.FAILURE, "no_pending_request")
+    for secret in (NEW_PASSWORD, issued.typed, issued.typed.replace("-", "")):
+        assert secret not in caplog.text and secret not in repr(done) and secret not in repr(refused)

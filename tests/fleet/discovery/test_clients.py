@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import zlib
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
 
-from camvault.errors import DeviceTimeout
+from camvault.errors import (
+    DeviceProtocolError,
+    DeviceRefused,
+    DeviceTimeout,
+    InvalidContent,
+    UnsupportedOperation,
+)
 from camvault.fleet.discovery import (
     DiscoveryProtocol,
     Probing,
@@ -173,3 +181,80 @@ async def test_activation_without_an_answer_times_out(responder: Any) -> None:
         await activate_over_sadp(
             "127.0.0.1", "58-50-ed-1f-e3-85", "Secret-Passw0rd", port=port, answer_seconds=0.2
         )
+
+
+# ------------------------------------------------------------------ vendor-support reset: hostile answers
+
+MAC = "58-50-ed-1f-e3-85"
+
+
+def answer_export(result: str, code: str | None = None, **fields: str) -> Script:
+    """Answer ``getencryptstring`` with the given Result, Code and fields."""
+
+    def script(data: bytes) -> list[bytes]:
+        command = sadp.SadpCommand.decode(data)
+        response = sadp.ActionResponse(
+            uuid=command.uuid,
+            types=command.types,
+            result=sadp.Result(result),
+            mac=MAC,
+            code=code,
+            fields=fields,
+        )
+        return [sadp.encode_action_response(response)]
+
+    return script
+
+
+def deflated(data: bytes) -> str:
+    return base64.b64encode(zlib.compress(data, 9)).decode("ascii")
+
+
+@pytest.mark.parametrize(
+    ("code", "complaint"),
+    [
+        (None, "carries no request"),
+        ("not base64 at all!", "not base64"),
+        (deflated(b"\0" * 3_000_000), "inflates past"),  # a bomb: 3 MB from under 4 kB of base64
+        (deflated(b"-----BEGIN CAMVAULT RESET REQUEST-----\nnonsense\n"), "not a request file"),
+        (deflated(b"x" * 100)[:-8], "truncated"),
+        (deflated(b"x" * 100) + base64.b64encode(b"junk").decode(), "not base64|trailing|truncated"),
+    ],
+)
+async def test_an_export_answer_that_is_not_a_request_file_is_refused(
+    responder: Any, code: str | None, complaint: str
+) -> None:
+    port, _ = await responder(answer_export("success", code))
+    with pytest.raises(DeviceProtocolError, match=complaint):
+        await sadp_client.export_request_over_sadp("127.0.0.1", MAC, port=port, answer_seconds=2)
+
+
+async def test_an_oversized_export_answer_is_dropped_like_any_malformed_datagram(responder: Any) -> None:
+    port, _ = await responder(answer_export("success", "A" * 5000))
+    with pytest.raises(DeviceTimeout):
+        await sadp_client.export_request_over_sadp("127.0.0.1", MAC, port=port, answer_seconds=0.5)
+
+
+async def test_export_refusals_name_the_reason_only_when_it_is_a_word(responder: Any) -> None:
+    port, _ = await responder(answer_export("failure", Reason="notSupport"))
+    with pytest.raises(UnsupportedOperation, match="notSupport"):
+        await sadp_client.export_request_over_sadp("127.0.0.1", MAC, port=port, answer_seconds=2)
+    port, _ = await responder(answer_export("denied", Reason="see http://evil.example/?x=<b>"))
+    with pytest.raises(DeviceRefused) as refused:
+        await sadp_client.export_request_over_sadp("127.0.0.1", MAC, port=port, answer_seconds=2)
+    assert "evil" not in str(refused.value) and "(denied)" in str(refused.value)
+
+
+async def test_a_reset_without_an_answer_times_out_and_sends_nothing_unsendable(responder: Any) -> None:
+    port, protocol = await responder(lambda data: [])
+    with pytest.raises(DeviceTimeout):
+        await sadp_client.reset_over_sadp(
+            "127.0.0.1", MAC, "ABCD-EFGH", "Secret-Passw0rd", port=port, answer_seconds=0.2
+        )
+    sent = len(protocol.received)
+    for code in ("", " - ", b"not a code file"):
+        with pytest.raises(InvalidContent):
+            await sadp_client.reset_over_sadp(
+                "127.0.0.1", MAC, code, "Secret-Passw0rd", port=port, answer_seconds=0.2
+            )
+    assert len(protocol.received) == sent, "nothing goes out for a code that cannot be one"

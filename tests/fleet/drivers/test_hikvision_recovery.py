@@ -16,11 +16,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from camvault.clock import SystemClock
 from camvault.device.lab.faults import FaultPlan
-from camvault.device.lab.lab import VENDOR_DIR
 from camvault.device.lab.runner import RunningLab
 from camvault.device.model import DetectResult
 from camvault.device.model.recordings import Segment, clip_bytes
@@ -40,9 +37,7 @@ from camvault.fleet.drivers import hikvision as hikvision_module
 from camvault.fleet.drivers.hikvision import HikvisionDriver
 from camvault.protocols import resetcode
 from camvault.protocols.isapi.questions import QUESTIONS
-from camvault.support.keys import load_vendor_keys
-from camvault.support.service import IssuedCode, SupportService
-from camvault.support.store import SupportStore
+from tests.fleet.vendor_desk import VendorDesk, forged_code
 
 from .conftest import PEER, CountingTransport, LabFactory, attempts_left, endpoint_of
 
@@ -373,27 +368,11 @@ async def test_a_guid_file_resets_once(lab: LabFactory, counting: Counting, budg
 # ---------------------------------------------------------------------- vendor support
 
 
-class Support:
-    """The vendor's support desk, answering the lab's throwaway vendor (the real service code path)."""
-
-    def __init__(self, running: RunningLab, database: Path) -> None:
-        directory = running.lab.state_dir / VENDOR_DIR
-        self.store = SupportStore.open(database)
-        self.service = SupportService(self.store, load_vendor_keys(directory, None), clock=SystemClock())
-
-    def issue(self, request_file: bytes) -> IssuedCode:
-        case = self.service.receive_request(request_file, actor="alice")
-        assert case.status == "verified", case.refusal_message
-        self.service.record_ownership(case.id, operator="alice", note="invoice and label photo")
-        self.service.approve(case.id, operator="bob")
-        return self.service.issue_code(case.id, operator="bob")
-
-
 @pytest.fixture
-def support(camera: RunningLab, tmp_path: Path) -> Iterator[Support]:
-    desk = Support(camera, tmp_path / "support.sqlite")
+def support(camera: RunningLab, tmp_path: Path) -> Iterator[VendorDesk]:
+    desk = VendorDesk(camera, tmp_path / "support.sqlite")
     yield desk
-    desk.store.close()
+    desk.close()
 
 
 def typo_of(typed: str) -> str:
@@ -402,7 +381,7 @@ def typo_of(typed: str) -> str:
 
 @pytest.mark.parametrize("form", ["typed", "file"])
 async def test_vendor_support_export_then_code(
-    camera: RunningLab, support: Support, counting: Counting, budget: AttemptBudget, form: str
+    camera: RunningLab, support: VendorDesk, counting: Counting, budget: AttemptBudget, form: str
 ) -> None:
     client, transport = counting
     driver = driver_for(camera, "cam", client, budget)
@@ -419,16 +398,8 @@ async def test_vendor_support_export_then_code(
         await driver.reset_with_code(typo_of(issued.typed), NEW)
     assert attempts_left(device) == 5, "a typo tests nothing and costs nothing"
 
-    pending = resetcode.decode_request_file(request_file)
-    forged = resetcode.issue_reset_code(
-        Ed25519PrivateKey.generate(),
-        serial=pending.serial,
-        nonce=pending.nonce,
-        expiry=pending.expiry,
-        code_id=7,
-    )
     with pytest.raises(AuthenticationFailed, match="unknown_key") as refused:
-        await driver.reset_with_code(resetcode.encode_typed_code(forged), NEW)
+        await driver.reset_with_code(forged_code(request_file), NEW)
     assert refused.value.attempts_left == 4 == attempts_left(device)
     assert model.user(1).password.matches(OLD)
 
@@ -445,7 +416,7 @@ async def test_vendor_support_export_then_code(
 
 
 async def test_a_code_for_an_older_request_is_refused_and_never_resent(
-    camera: RunningLab, support: Support, counting: Counting, budget: AttemptBudget
+    camera: RunningLab, support: VendorDesk, counting: Counting, budget: AttemptBudget
 ) -> None:
     client, transport = counting
     driver = driver_for(camera, "cam", client, budget)
@@ -460,20 +431,13 @@ async def test_a_code_for_an_older_request_is_refused_and_never_resent(
 
 
 async def test_a_vendor_code_is_sent_while_the_owner_s_guessing_holds_the_lock(
-    camera: RunningLab, support: Support, counting: Counting, budget: AttemptBudget
+    camera: RunningLab, support: VendorDesk, counting: Counting, budget: AttemptBudget
 ) -> None:
     client, _ = counting
     driver = driver_for(camera, "cam", client, budget)
     request_file = await driver.export_reset_request()
     issued = support.issue(request_file)
-    pending = resetcode.decode_request_file(request_file)
-    forged = resetcode.issue_reset_code(
-        Ed25519PrivateKey.generate(),
-        serial=pending.serial,
-        nonce=pending.nonce,
-        expiry=pending.expiry,
-        code_id=9,
-    )
+    forged = forged_code(request_file, code_id=9)
     for attempt in range(5):  # the owner guessed passwords until the lock tripped
         guess = await client.get(
             base(camera, "cam") + "/ISAPI/Security/userCheck",
@@ -487,7 +451,7 @@ async def test_a_vendor_code_is_sent_while_the_owner_s_guessing_holds_the_lock(
         await driver.reset_with_answers(ANSWERS, NEW)
 
     with pytest.raises(DeviceLocked):
-        await driver.reset_with_code(resetcode.encode_typed_code(forged), NEW)
+        await driver.reset_with_code(forged, NEW)
     model = camera.lab.device("cam").model
     assert model.user(1).password.matches(OLD), "a forged code changes nothing"
 
@@ -599,7 +563,7 @@ async def test_add_channel_then_the_nvr_records_the_camera(
 
 async def test_no_planted_secret_in_logs_reprs_or_messages(
     camera: RunningLab,
-    support: Support,
+    support: VendorDesk,
     counting: Counting,
     budget: AttemptBudget,
     caplog: pytest.LogCaptureFixture,

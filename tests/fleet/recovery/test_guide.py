@@ -9,9 +9,9 @@ from pathlib import Path
 
 import httpx
 
-from camvault.clock import SystemClock
-from camvault.device.lab.lab import VENDOR_DIR
+from camvault.device.lab.faults import FaultPlan
 from camvault.device.lab.runner import RunningLab
+from camvault.device.model.vendor_support import LOG_SUPPORT_RESET
 from camvault.fleet.drivers import Credential, Level, SecurityQuestion
 from camvault.fleet.inventory import DeviceRecord, Inventory
 from camvault.fleet.recovery import (
@@ -26,12 +26,11 @@ from camvault.fleet.rotation.engine import RotateOptions, RotationEngine
 from camvault.fleet.session import FleetSession
 from camvault.fleet.store import Store
 from camvault.fleet.vault import Vault
-from camvault.support.keys import load_vendor_keys
-from camvault.support.service import SupportService
-from camvault.support.store import SupportStore
+from tests.device.discovery.conftest import free_udp_port
 from tests.device.lab.conftest import LabFactory, free_fixed_port
 from tests.fleet.rotation import lab_fleet
 from tests.fleet.rotation.lab_fleet import device_password_is_vault_current, enrol, no_locks
+from tests.fleet.vendor_desk import VendorDesk
 
 fleet_store = lab_fleet.fleet_store
 vault = lab_fleet.vault
@@ -389,26 +388,20 @@ async def test_vendor_support_request_then_code_on_a_second_run(
         ]
     )
     records = enrol(running, fleet_store, vault)
-    store = SupportStore.open(tmp_path / "support.sqlite")
+    desk = VendorDesk(running, tmp_path / "support.sqlite")
     try:
         await lose_password(session, records["cam"])
         owner = ScriptedOwner(running)
         waiting = await RecoveryGuide(session, owner, FAST).recover(records["cam"])
         assert waiting.outcome is RecoveryOutcome.WAITING_FOR_VENDOR, (waiting, owner.told)
-        service = SupportService(
-            store, load_vendor_keys(running.lab.state_dir / VENDOR_DIR, None), clock=SystemClock()
-        )
-        case = service.receive_request(owner.saved["cam"], actor="desk")
-        service.record_ownership(case.id, operator="desk", note="receipt seen")
-        service.approve(case.id, operator="lead")
-        issued = service.issue_code(case.id, operator="lead")
+        issued = desk.issue(owner.saved["cam"])
         second = ScriptedOwner(running, code=issued.typed)
         result = await RecoveryGuide(session, second, FAST).recover(records["cam"])
         replay = ScriptedOwner(running, code=issued.typed)
         await lose_password(session, records["cam"])
         replayed = await RecoveryGuide(session, replay, FAST).recover(records["cam"])
     finally:
-        store.close()
+        desk.close()
     assert result.outcome is RecoveryOutcome.RECOVERED, (result, second.told)
     assert result.path is RecoveryPath.VENDOR_SUPPORT
     assert running.lab.device("cam").model.account("guard") is not None, "nothing was erased"
@@ -449,17 +442,11 @@ async def test_an_owner_who_guessed_into_the_lock_gets_back_in_with_a_vendor_cod
     assert any("refuses resets from this address" in line for line in first.told), first.told
     assert device.model.account("admin").password.matches(LOST)  # type: ignore[union-attr]
 
-    store = SupportStore.open(tmp_path / "support.sqlite")
+    desk = VendorDesk(running, tmp_path / "support.sqlite")
     try:
-        service = SupportService(
-            store, load_vendor_keys(running.lab.state_dir / VENDOR_DIR, None), clock=SystemClock()
-        )
-        case = service.receive_request(first.saved["cam"], actor="desk")
-        service.record_ownership(case.id, operator="desk", note="receipt seen")
-        service.approve(case.id, operator="lead")
-        issued = service.issue_code(case.id, operator="lead")
+        issued = desk.issue(first.saved["cam"])
     finally:
-        store.close()
+        desk.close()
     assert device.model.lock.locked_sources(device.model.monotonic()), "still locked when the code arrives"
     owner = ScriptedOwner(running, answers=QUESTIONS_SET, code=issued.typed)
     result = await RecoveryGuide(session, owner, FAST).recover(records["cam"])
@@ -468,6 +455,55 @@ async def test_an_owner_who_guessed_into_the_lock_gets_back_in_with_a_vendor_cod
     assert not any(line.startswith("security-questions:") for line in owner.told), owner.told
     assert device.model.account("guard") is not None, "nothing was erased"
     assert device_password_is_vault_current(running, fleet_store, vault, "cam")
+    assert no_locks(running)
+
+
+async def test_vendor_support_over_sadp_for_a_device_whose_web_port_is_out_of_reach(
+    make_lab: LabFactory, fleet_store: Store, vault: Vault, session: FleetSession, tmp_path: Path
+) -> None:
+    sadp_port = free_udp_port()
+    running = await make_lab(
+        [
+            {
+                "label": "cam",
+                "admin_password": "Cam#Installer-1",
+                "users": [{"name": "guard", "level": "Viewer", "password": "Night-Shift-21"}],
+            }
+        ],
+        sadp_port=sadp_port,
+    )
+    records = enrol(running, fleet_store, vault)
+    await lose_password(session, records["cam"])
+    device = running.lab.device("cam")
+    # every ISAPI reset route fails: only SADP can carry the vendor path
+    running.lab.set_faults("cam", FaultPlan(error_rate=1.0, paths=("/ISAPI/Security/passwordReset",)))
+    over_sadp = RecoveryOptions(
+        reset_wait_seconds=30, poll_seconds=0.1, settle_seconds=30, vendor_over_sadp=True, sadp_port=sadp_port
+    )
+    first = ScriptedOwner(running)
+    waiting = await RecoveryGuide(session, first, over_sadp).recover(records["cam"])
+    assert waiting.outcome is RecoveryOutcome.WAITING_FOR_VENDOR, (waiting, first.told)
+    assert "--sadp --code" in waiting.message
+    assert device.model.vendor_support.pending is not None
+    assert first.saved["cam"] == device.model.vendor_support.pending.file
+
+    desk = VendorDesk(running, tmp_path / "support.sqlite")
+    try:
+        issued = desk.issue(first.saved["cam"])
+    finally:
+        desk.close()
+    owner = ScriptedOwner(running, code=issued.typed)
+    result = await RecoveryGuide(session, owner, over_sadp).recover(records["cam"])
+    assert result.outcome is RecoveryOutcome.RECOVERED, (result, owner.told)
+    assert result.path is RecoveryPath.VENDOR_SUPPORT
+    assert device.model.account("guard") is not None, "nothing was erased"
+    assert device_password_is_vault_current(running, fleet_store, vault, "cam")
+    assert device.model.log.entries(LOG_SUPPORT_RESET), "the device logged the vendor reset"
+
+    await lose_password(session, records["cam"])
+    replay = ScriptedOwner(running, code=issued.typed)
+    replayed = await RecoveryGuide(session, replay, over_sadp).recover(records["cam"])
+    assert replayed.outcome is not RecoveryOutcome.RECOVERED, "a code works once, over SADP too"
     assert no_locks(running)
 
 

@@ -52,12 +52,14 @@ from camvault.fleet.drivers import (
     RecoveryMethods,
     SecurityQuestion,
 )
+from camvault.fleet.drivers.sadp_reset import SadpVendorReset
 from camvault.fleet.inventory import DeviceRecord
 from camvault.fleet.recovery.backups import ConfigBackup, latest_backup, open_backup, take_backup
 from camvault.fleet.rotation.engine import DeviceRotation, RotateOptions, RotationEngine
 from camvault.fleet.rotation.journal import known_channels, recorders_of
 from camvault.fleet.session import FleetSession
 from camvault.fleet.vault import Vault
+from camvault.protocols.sadp import PORT as SADP_PORT
 
 __all__ = [
     "Assessment",
@@ -203,6 +205,10 @@ class RecoveryOptions:
         settle_seconds: how long to wait for a device to come back after a configuration restore.
         reboot_grace_seconds: how long to watch for the reboot a configuration restore triggers (a device
             that is still up after this is taken not to reboot).
+        vendor_over_sadp: run the vendor-support path (export, code) over SADP instead of ISAPI: for a
+            device whose web port is out of reach or whose firmware has no ISAPI route for it. Needs the
+            device's MAC in the inventory.
+        sadp_port: the devices' SADP port.
     """
 
     rotate_after: bool = True
@@ -212,6 +218,8 @@ class RecoveryOptions:
     recording_max_bytes: int = 512 * 1024 * 1024
     settle_seconds: float = 120.0
     reboot_grace_seconds: float = 20.0
+    vendor_over_sadp: bool = False
+    sadp_port: int = SADP_PORT
 
 
 @dataclass
@@ -221,6 +229,18 @@ class _Context:
     engine: RotationEngine
     assessment: Assessment
     notes: list[str] = field(default_factory=list)
+
+
+class VendorChannel(Protocol):
+    """The two calls of the vendor-support path, over ISAPI (the driver) or SADP."""
+
+    async def export_reset_request(self) -> bytes:
+        """Export a new signed reset request."""
+        ...
+
+    async def reset_with_code(self, code: str | bytes, new_password: str) -> None:
+        """Set a new admin password with the vendor's code."""
+        ...
 
 
 class RecoveryGuide:
@@ -330,7 +350,7 @@ class RecoveryGuide:
             f"the device refuses resets from this address for {wait}; "
             "security answers or a GUID file now would only restart that"
         )
-        if methods.vendor_support:
+        if methods.vendor_support or self.options.vendor_over_sadp:
             outcome = await self._by_vendor(ctx, methods)
             if outcome is not None:
                 return outcome
@@ -428,11 +448,27 @@ class RecoveryGuide:
         )
         return self._reset_result(rotation, RecoveryPath.GUID_FILE)
 
+    def _vendor_channel(self, ctx: _Context, methods: RecoveryMethods) -> VendorChannel | None:
+        """Where the vendor path runs: the driver (ISAPI), or SADP when asked; ``None``: not offered."""
+        record = ctx.record
+        if not self.options.vendor_over_sadp:
+            return ctx.driver if methods.vendor_support else None
+        if record.vendor != "hikvision" or not record.mac:
+            self.owner.tell("vendor support over SADP needs a Hikvision device with its MAC in the inventory")
+            return None
+        return SadpVendorReset(
+            record.host,
+            record.mac,
+            budget=self.session.budget,
+            name=record.label,
+            port=self.options.sadp_port,
+        )
+
     async def _by_vendor(self, ctx: _Context, methods: RecoveryMethods) -> RecoveryResult | None:
-        if not methods.vendor_support:
+        driver = self._vendor_channel(ctx, methods)
+        if driver is None:
             return None
         code = self.owner.reset_code()
-        driver = ctx.driver
         if code:
             self.owner.tell("resetting with the vendor's one-time code")
             rotation = await ctx.engine.reset_one(
@@ -453,7 +489,8 @@ class RecoveryGuide:
             RecoveryOutcome.WAITING_FOR_VENDOR,
             RecoveryPath.VENDOR_SUPPORT,
             f"send {where} to the vendor's support with the model ({record.model or 'see the label'}) and serial "
-            f"number ({record.serial or 'see the label'}); when the code arrives, run this again with --code "
+            f"number ({record.serial or 'see the label'}); when the code arrives, run this again with "
+            f"{'--sadp ' if self.options.vendor_over_sadp else ''}--code "
             "(exporting another request would void this one)",
             request_file=where,
         )
