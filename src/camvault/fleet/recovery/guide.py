@@ -465,21 +465,21 @@ class RecoveryGuide:
         )
 
     async def _by_vendor(self, ctx: _Context, methods: RecoveryMethods) -> RecoveryResult | None:
-        driver = self._vendor_channel(ctx, methods)
-        if driver is None:
+        channel = self._vendor_channel(ctx, methods)
+        if channel is None:
             return None
         code = self.owner.reset_code()
         if code:
             self.owner.tell("resetting with the vendor's one-time code")
             rotation = await ctx.engine.reset_one(
-                ctx.record, lambda password: driver.reset_with_code(code, password), how="the vendor's code"
+                ctx.record, lambda password: channel.reset_with_code(code, password), how="the vendor's code"
             )
             return self._reset_result(rotation, RecoveryPath.VENDOR_SUPPORT)
         if self.owner.factory_reset_allowed:
             self.owner.tell("vendor support would keep everything, but a factory reset was asked for instead")
             return None
         try:
-            data = await driver.export_reset_request()
+            data = await channel.export_reset_request()
         except DeviceError as problem:
             self.owner.tell(f"vendor support: the device would not export a request: {problem.reason}")
             return None
