@@ -33,6 +33,12 @@ class VendorDesk:
     def close(self) -> None:
         self.store.close()
 
+    def __enter__(self) -> VendorDesk:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
 
 def forged_code(request_file: bytes, *, code_id: int = 7) -> str:
     """A well-formed typed code for this request, signed by a key the vendor never had (``unknown_key``)."""

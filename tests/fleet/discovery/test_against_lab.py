@@ -73,11 +73,8 @@ async def test_vendor_support_reset_over_the_lan(
     assert model.vendor_support.pending is not None
     assert request_file == model.vendor_support.pending.file, "byte-identical to what the device signed"
     assert resetcode.decode_request_file(request_file).serial == model.identity.serial
-    desk = VendorDesk(running, tmp_path / "support.sqlite")
-    try:
+    with VendorDesk(running, tmp_path / "support.sqlite") as desk:
         issued = desk.issue(request_file)
-    finally:
-        desk.close()
 
     refused = await reset_over_sadp("127.0.0.1", mac, forged_code(request_file), NEW_PASSWORD, port=sadp_port)
     assert (refused.result, refused.reason) == (Result.DENIED, "unknown_key")

@@ -37,6 +37,7 @@ from camvault.fleet.drivers import hikvision as hikvision_module
 from camvault.fleet.drivers.hikvision import HikvisionDriver
 from camvault.protocols import resetcode
 from camvault.protocols.isapi.questions import QUESTIONS
+from tests.fleet.rotation.lab_fleet import guess_until_locked
 from tests.fleet.vendor_desk import VendorDesk, forged_code
 
 from .conftest import PEER, CountingTransport, LabFactory, attempts_left, endpoint_of
@@ -268,12 +269,7 @@ async def test_a_locked_device_refuses_and_the_driver_waits(
 ) -> None:
     client, transport = counting
     await configure_questions(client, camera)
-    for attempt in range(5):  # the owner guessed passwords until the lock tripped
-        guess = await client.get(
-            base(camera, "cam") + "/ISAPI/Security/userCheck",
-            auth=httpx.DigestAuth("admin", f"guess-{attempt}"),
-        )
-        assert guess.status_code == 401
+    await guess_until_locked(client, base(camera, "cam"))
     driver = driver_for(camera, "cam", client, budget)
     with pytest.raises(DeviceLocked) as locked:
         await driver.reset_with_answers(ANSWERS, NEW)
@@ -370,9 +366,8 @@ async def test_a_guid_file_resets_once(lab: LabFactory, counting: Counting, budg
 
 @pytest.fixture
 def support(camera: RunningLab, tmp_path: Path) -> Iterator[VendorDesk]:
-    desk = VendorDesk(camera, tmp_path / "support.sqlite")
-    yield desk
-    desk.close()
+    with VendorDesk(camera, tmp_path / "support.sqlite") as desk:
+        yield desk
 
 
 def typo_of(typed: str) -> str:
@@ -438,12 +433,7 @@ async def test_a_vendor_code_is_sent_while_the_owner_s_guessing_holds_the_lock(
     request_file = await driver.export_reset_request()
     issued = support.issue(request_file)
     forged = forged_code(request_file, code_id=9)
-    for attempt in range(5):  # the owner guessed passwords until the lock tripped
-        guess = await client.get(
-            base(camera, "cam") + "/ISAPI/Security/userCheck",
-            auth=httpx.DigestAuth("admin", f"guess-{attempt}"),
-        )
-        assert guess.status_code == 401
+    await guess_until_locked(client, base(camera, "cam"))
     login = await driver.check_login(Credential("admin", "another-guess"))
     assert login.locked and not login.ok
     assert (await driver.recovery_methods()).locked

@@ -27,11 +27,8 @@ async def test_a_denied_code_is_counted_and_never_resent_then_the_right_one_work
     budget = AttemptBudget(clock=ManualClock())
     channel = SadpVendorReset("127.0.0.1", model.identity.mac, budget=budget, name="quiet", port=sadp_port)
     request_file = await channel.export_reset_request()
-    desk = VendorDesk(running, tmp_path / "support.sqlite")
-    try:
+    with VendorDesk(running, tmp_path / "support.sqlite") as desk:
         issued = desk.issue(request_file)
-    finally:
-        desk.close()
     forged = forged_code(request_file)
     with pytest.raises(AuthenticationFailed, match="unknown_key"):
         await channel.reset_with_code(forged, NEW)

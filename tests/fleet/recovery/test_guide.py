@@ -29,12 +29,26 @@ from camvault.fleet.vault import Vault
 from tests.device.discovery.conftest import free_udp_port
 from tests.device.lab.conftest import LabFactory, free_fixed_port
 from tests.fleet.rotation import lab_fleet
-from tests.fleet.rotation.lab_fleet import device_password_is_vault_current, enrol, no_locks
+from tests.fleet.rotation.lab_fleet import (
+    device_password_is_vault_current,
+    enrol,
+    guess_until_locked,
+    no_locks,
+)
 from tests.fleet.vendor_desk import VendorDesk
 
 fleet_store = lab_fleet.fleet_store
 vault = lab_fleet.vault
 session = lab_fleet.session
+
+CAMERA_WITH_A_GUARD = [
+    {
+        "label": "cam",
+        "admin_password": "Cam#Installer-1",
+        "users": [{"name": "guard", "level": "Viewer", "password": "Night-Shift-21"}],
+    }
+]
+"""One camera whose second account shows that a reset erased nothing (fake lab passwords)."""
 
 LOST = "Lost#Forevr-7731"
 """The password the device ends up with that nobody recorded (a fake lab password)."""
@@ -378,18 +392,9 @@ async def test_a_guid_file_gets_the_device_back_once(
 async def test_vendor_support_request_then_code_on_a_second_run(
     make_lab: LabFactory, fleet_store: Store, vault: Vault, session: FleetSession, tmp_path: Path
 ) -> None:
-    running = await make_lab(
-        [
-            {
-                "label": "cam",
-                "admin_password": "Cam#Installer-1",
-                "users": [{"name": "guard", "level": "Viewer", "password": "Night-Shift-21"}],
-            }
-        ]
-    )
+    running = await make_lab(CAMERA_WITH_A_GUARD)
     records = enrol(running, fleet_store, vault)
-    desk = VendorDesk(running, tmp_path / "support.sqlite")
-    try:
+    with VendorDesk(running, tmp_path / "support.sqlite") as desk:
         await lose_password(session, records["cam"])
         owner = ScriptedOwner(running)
         waiting = await RecoveryGuide(session, owner, FAST).recover(records["cam"])
@@ -400,8 +405,6 @@ async def test_vendor_support_request_then_code_on_a_second_run(
         replay = ScriptedOwner(running, code=issued.typed)
         await lose_password(session, records["cam"])
         replayed = await RecoveryGuide(session, replay, FAST).recover(records["cam"])
-    finally:
-        desk.close()
     assert result.outcome is RecoveryOutcome.RECOVERED, (result, second.told)
     assert result.path is RecoveryPath.VENDOR_SUPPORT
     assert running.lab.device("cam").model.account("guard") is not None, "nothing was erased"
@@ -414,26 +417,13 @@ async def test_vendor_support_request_then_code_on_a_second_run(
 async def test_an_owner_who_guessed_into_the_lock_gets_back_in_with_a_vendor_code(
     make_lab: LabFactory, fleet_store: Store, vault: Vault, session: FleetSession, tmp_path: Path
 ) -> None:
-    running = await make_lab(
-        [
-            {
-                "label": "cam",
-                "admin_password": "Cam#Installer-1",
-                "users": [{"name": "guard", "level": "Viewer", "password": "Night-Shift-21"}],
-            }
-        ]
-    )
+    running = await make_lab(CAMERA_WITH_A_GUARD)
     records = enrol(running, fleet_store, vault)
     await set_questions(running, "cam", "Cam#Installer-1")
     await lose_password(session, records["cam"])
     device = running.lab.device("cam")
-    async with httpx.AsyncClient(timeout=10) as client:
-        for attempt in range(5):  # the owner guessed until the lock tripped
-            guess = await client.get(
-                f"http://{device.address}:{device.http_port}/ISAPI/Security/userCheck",
-                auth=httpx.DigestAuth("admin", f"Guess-{attempt}"),
-            )
-            assert guess.status_code == 401
+    async with httpx.AsyncClient(timeout=10) as client:  # the owner guessed until the lock tripped
+        await guess_until_locked(client, f"http://{device.address}:{device.http_port}")
     assert device.model.lock.locked_sources(device.model.monotonic())
 
     first = ScriptedOwner(running, answers=QUESTIONS_SET)
@@ -442,11 +432,8 @@ async def test_an_owner_who_guessed_into_the_lock_gets_back_in_with_a_vendor_cod
     assert any("refuses resets from this address" in line for line in first.told), first.told
     assert device.model.account("admin").password.matches(LOST)  # type: ignore[union-attr]
 
-    desk = VendorDesk(running, tmp_path / "support.sqlite")
-    try:
+    with VendorDesk(running, tmp_path / "support.sqlite") as desk:
         issued = desk.issue(first.saved["cam"])
-    finally:
-        desk.close()
     assert device.model.lock.locked_sources(device.model.monotonic()), "still locked when the code arrives"
     owner = ScriptedOwner(running, answers=QUESTIONS_SET, code=issued.typed)
     result = await RecoveryGuide(session, owner, FAST).recover(records["cam"])
@@ -462,16 +449,7 @@ async def test_vendor_support_over_sadp_for_a_device_whose_web_port_is_out_of_re
     make_lab: LabFactory, fleet_store: Store, vault: Vault, session: FleetSession, tmp_path: Path
 ) -> None:
     sadp_port = free_udp_port()
-    running = await make_lab(
-        [
-            {
-                "label": "cam",
-                "admin_password": "Cam#Installer-1",
-                "users": [{"name": "guard", "level": "Viewer", "password": "Night-Shift-21"}],
-            }
-        ],
-        sadp_port=sadp_port,
-    )
+    running = await make_lab(CAMERA_WITH_A_GUARD, sadp_port=sadp_port)
     records = enrol(running, fleet_store, vault)
     await lose_password(session, records["cam"])
     device = running.lab.device("cam")
@@ -487,11 +465,8 @@ async def test_vendor_support_over_sadp_for_a_device_whose_web_port_is_out_of_re
     assert device.model.vendor_support.pending is not None
     assert first.saved["cam"] == device.model.vendor_support.pending.file
 
-    desk = VendorDesk(running, tmp_path / "support.sqlite")
-    try:
+    with VendorDesk(running, tmp_path / "support.sqlite") as desk:
         issued = desk.issue(first.saved["cam"])
-    finally:
-        desk.close()
     owner = ScriptedOwner(running, code=issued.typed)
     result = await RecoveryGuide(session, owner, over_sadp).recover(records["cam"])
     assert result.outcome is RecoveryOutcome.RECOVERED, (result, owner.told)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from camvault.device.lab.runner import RunningLab
@@ -85,3 +86,12 @@ def enrol(
                 inventory.attach_credential(conn, record.id, ref, "admin")
             enrolled[device["label"]] = inventory.get(conn, record.id)
     return enrolled
+
+
+async def guess_until_locked(client: httpx.AsyncClient, base_url: str, *, attempts: int = 5) -> None:
+    """The owner guesses admin passwords (obviously fake ones) until the device's login lock trips."""
+    for attempt in range(attempts):
+        reply = await client.get(
+            base_url + "/ISAPI/Security/userCheck", auth=httpx.DigestAuth("admin", f"Guess-{attempt}")
+        )
+        assert reply.status_code == 401

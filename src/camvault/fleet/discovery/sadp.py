@@ -333,8 +333,8 @@ def _typed_code(code: str | bytes) -> str:
         try:
             code = resetcode.encode_typed_code(resetcode.decode_code_file(code))
         except (ProtocolError, InvalidContent, CryptoError):
-            raise InvalidContent("the code file cannot be read; nothing was sent", field="Code") from None
+            raise InvalidContent("the code file cannot be read", field="Code") from None
     typed = "".join(code.split()).replace("-", "")
     if not typed:
-        raise InvalidContent("the code is empty; nothing was sent", field="Code")
+        raise InvalidContent("the code is empty", field="Code")
     return typed
